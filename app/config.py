@@ -1,0 +1,209 @@
+"""Settings: built-in defaults < kairos.toml < KAIROS_* environment variables.
+
+Every process (web, worker, beat, flower, CLI) reads settings the same way, so the whole
+fleet agrees on them. A wrong value stops the process with one line that names the key.
+Secrets are read from the environment only; in development a random one is generated once
+and kept under ``var/`` so restarts keep sessions valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "KAIROS_"
+SECRET_KEYS = ("secret_key", "flower_basic_auth", "llm_api_key")
+
+
+class ConfigError(SystemExit):
+    """Raised for a bad setting; as a SystemExit it ends the process with its one-line message."""
+
+    def __init__(self, key: str, problem: str):
+        self.key = key
+        super().__init__(f"kairos: configuration error: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    bind: str = "127.0.0.1:3001"
+    flower_bind: str = "127.0.0.1:5555"
+    var_dir: str = "var"
+    database_url: str = ""
+    redis_url: str = ""
+    auth: str = "jwt"
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    rate_limit: str = "1200/minute"
+    auth_rate_limit: str = "30/minute"
+    cors_origins: tuple[str, ...] = ()
+    max_content_length: int = 10 * 1024 * 1024
+    web_workers: int = 2
+    worker_concurrency: int = 2
+    task_max_deliveries: int = 3
+    requeue_after: int = 600
+    event_stream_maxlen: int = 1000
+    event_ttl: int = 24 * 3600
+    mail_from: str = "kairos@localhost"
+    public_url: str = "http://127.0.0.1:3001"
+    llm_base_url: str = ""
+    llm_model: str = "gpt-4o-mini"
+    log_level: str = "INFO"
+    # Secrets: environment only.
+    secret_key: str = field(default="", repr=False)
+    flower_basic_auth: str = field(default="", repr=False)
+    llm_api_key: str = field(default="", repr=False)
+
+    @property
+    def var_path(self) -> Path:
+        return Path(self.var_dir).resolve()
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.bind.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def bind_is_loopback(self) -> bool:
+        host = self.host_port[0]
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def is_development(self) -> bool:
+        return self.env in ("development", "test")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_CHOICES = {
+    "env": ("development", "test", "production"),
+    "auth": ("none", "api_key", "jwt"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
+def _coerce(key: str, raw: object, default: object) -> object:
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(raw).lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(key, f"expected true or false, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"expected an integer, got {raw!r}") from None
+        if value < 0:
+            raise ConfigError(key, f"must not be negative, got {value}")
+        return value
+    if isinstance(default, tuple):
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    if not isinstance(raw, str):
+        raise ConfigError(key, f"expected a string, got {raw!r}")
+    return raw.strip()
+
+
+def _check_bind(key: str, value: str) -> None:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(key, f"expected host:port, got {value!r}")
+
+
+def _validate(values: dict) -> None:
+    for key, choices in _CHOICES.items():
+        if values[key] not in choices:
+            raise ConfigError(key, f"must be one of {', '.join(choices)}, got {values[key]!r}")
+    _check_bind("bind", values["bind"])
+    _check_bind("flower_bind", values["flower_bind"])
+    for key in ("web_workers", "worker_concurrency", "task_max_deliveries"):
+        if values[key] < 1:
+            raise ConfigError(key, "must be at least 1")
+    from app.origins import origin_problem
+
+    for origin in values["cors_origins"]:
+        problem = origin_problem(origin)
+        if problem:
+            raise ConfigError("cors_origins", f"{origin!r}: {problem}")
+    if values["auth"] == "none" and not Settings(bind=values["bind"]).bind_is_loopback:
+        raise ConfigError("auth", '"none" is allowed only when bind is a loopback address')
+    auth = values["flower_basic_auth"]
+    if auth and ":" not in auth:
+        raise ConfigError("flower_basic_auth", "expected user:password")
+
+
+def _dev_secret(var_path: Path, name: str, make) -> str:
+    """A development secret generated once and kept in var/ (never a constant in the code)."""
+    path = var_path / name
+    if path.exists():
+        return path.read_text().strip()
+    var_path.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def load_settings(environ: dict | None = None, toml_path: str | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    values = {name: f.default for name, f in _FIELDS.items()}
+
+    path = Path(toml_path or environ.get("KAIROS_CONFIG", "kairos.toml"))
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"not valid TOML ({exc})") from None
+        for key, raw in data.items():
+            if key not in _FIELDS:
+                raise ConfigError(key, f"unknown setting in {path}")
+            if key in SECRET_KEYS:
+                env_name = ENV_PREFIX + key.upper()
+                raise ConfigError(key, f"secrets come from the environment ({env_name}) only")
+            values[key] = _coerce(key, raw, _FIELDS[key].default)
+
+    for key, f in _FIELDS.items():
+        raw = environ.get(ENV_PREFIX + key.upper())
+        if raw is not None:
+            values[key] = _coerce(key, raw, f.default)
+
+    _validate(values)
+    var_path = Path(values["var_dir"]).resolve()
+    if not values["database_url"]:
+        values["database_url"] = f"sqlite:///{var_path / 'kairos.db'}"
+    if not values["secret_key"]:
+        if values["env"] == "production":
+            raise ConfigError("secret_key", "set KAIROS_SECRET_KEY in production")
+        values["secret_key"] = _dev_secret(var_path, "secret_key", lambda: secrets.token_hex(32))
+    if len(values["secret_key"]) < 32:
+        raise ConfigError("secret_key", "must be at least 32 characters")
+    return Settings(**values)
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def configure(settings: Settings | None) -> None:
+    """Replace the process-wide settings (tests, and the CLI after resolving Redis)."""
+    global _settings
+    _settings = settings

@@ -1,0 +1,82 @@
+"""Task events: one shape, stored per task in a Redis stream (replay) and published (live).
+
+An event is a flat JSON object: ``type`` (progress | token | complete | error), ``task_id``,
+``kind``, ``ts`` and the type's own fields. Its ``id`` is the stream entry id, which orders
+events and lets a client resume with ``last_event_id``.
+
+Publishing is one Lua call, so the stream order and the live order are the same order: a
+subscriber that reads the stream after subscribing can drop live duplicates by id alone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from app.redis_conn import get_redis
+
+CHANNEL = "kairos:events"
+TERMINAL = ("complete", "error")
+
+_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], ARGV[4] .. '\\n' .. id .. '\\n' .. ARGV[1])
+return id
+"""
+_script = None
+
+
+def stream_key(task_id: str) -> str:
+    return f"kairos:task:{task_id}:events"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def make_event(type_: str, task_id: str, kind: str, **fields) -> dict:
+    return {"type": type_, "task_id": task_id, "kind": kind, **fields, "ts": now_iso()}
+
+
+def publish(org_id: str, event: dict, *, maxlen: int = 1000, ttl: int = 86400) -> str:
+    """Append to the task's stream and publish; returns the event id."""
+    global _script
+    client = get_redis()
+    if _script is None or _script.registered_client is not client:
+        _script = client.register_script(_PUBLISH)
+    payload = json.dumps(event, separators=(",", ":"), default=str)
+    return _script(
+        keys=[stream_key(event["task_id"]), CHANNEL], args=[payload, maxlen, ttl, org_id]
+    )
+
+
+def parse_live(message: str) -> tuple[str, dict]:
+    """Split a pub/sub payload into (org_id, event with its id)."""
+    org_id, event_id, payload = message.split("\n", 2)
+    event = json.loads(payload)
+    event["id"] = event_id
+    return org_id, event
+
+
+def replay(task_id: str, after: str | None = None, count: int = 10_000) -> list[dict]:
+    """Stored events of a task, oldest first, strictly after ``after`` when given."""
+    start = f"({after}" if after else "-"
+    try:
+        entries = get_redis().xrange(stream_key(task_id), min=start, max="+", count=count)
+    except Exception as exc:  # a malformed client-supplied id is the only expected failure
+        if "Invalid stream ID" in str(exc):
+            raise ValueError("last_event_id is not a stream id") from None
+        raise
+    events = []
+    for entry_id, fields in entries:
+        event = json.loads(fields["e"])
+        event["id"] = entry_id
+        events.append(event)
+    return events
+
+
+def id_key(event_id: str) -> tuple[int, int]:
+    """Stream ids compare as (milliseconds, sequence)."""
+    ms, _, seq = event_id.partition("-")
+    return int(ms), int(seq or 0)

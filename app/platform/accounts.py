@@ -1,0 +1,218 @@
+"""Accounts: register, login, refresh, logout, e-mail verification, the current user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from flask import current_app, request
+from flask.views import MethodView
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.config import get_settings
+from app.db import session_scope
+from app.http import ApiError, Blueprint, Schema
+from app.models import Org, User
+from app.platform import task_service
+from app.platform.auth import (
+    Principal,
+    check_password,
+    credential_from_request,
+    current_principal,
+    decode_jwt,
+    hash_password,
+    issue_tokens,
+    require,
+    revoke,
+)
+from app.platform.limits import limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and sessions")
+
+VERIFY_MAX_AGE = 7 * 24 * 3600
+
+
+class RegisterSchema(Schema):
+    email = ma.fields.Email(required=True)
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=ma.validate.Length(min=8, max=256))  # fmt: skip
+    name = ma.fields.String(validate=ma.validate.Length(max=200))
+    org_name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+class LoginSchema(Schema):
+    email = ma.fields.Email(required=True, metadata={"description": "`username` in form posts"})
+    password = ma.fields.String(required=True, load_only=True)
+
+
+class RefreshSchema(Schema):
+    refresh_token = ma.fields.String(required=True)
+
+
+class LogoutSchema(Schema):
+    refresh_token = ma.fields.String()
+
+
+class TokensSchema(Schema):
+    access_token = ma.fields.String()
+    refresh_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_in = ma.fields.Integer()
+
+
+class UserSchema(Schema):
+    id = ma.fields.String()
+    email = ma.fields.String()
+    name = ma.fields.String(allow_none=True)
+    role = ma.fields.String()
+    org_id = ma.fields.String()
+    org_name = ma.fields.String()
+    email_verified = ma.fields.Boolean()
+    created_at = ma.fields.DateTime()
+
+
+class RegisteredSchema(Schema):
+    user = ma.fields.Nested(UserSchema)
+    tokens = ma.fields.Nested(TokensSchema)
+
+
+def _user_json(user: User, org: Org) -> dict:
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
+            "org_id": org.id, "org_name": org.name,
+            "email_verified": user.email_verified_at is not None,
+            "created_at": user.created_at}  # fmt: skip
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt="kairos-verify-email")
+
+
+def _send_verification(user: User) -> None:
+    token = _serializer().dumps(user.id)
+    link = f"{get_settings().public_url}/api/v1/auth/verify/{token}"
+    system = Principal("user", user.id, user.org_id, "owner", user.id)
+    # The mail kind is internal; enqueue it directly rather than through the public registry.
+    from app.platform.kinds import SEND_MAIL
+
+    task_service.enqueue_internal(system, SEND_MAIL, {
+        "to": user.email, "subject": "Verify your Kairos e-mail address",
+        "body": f"Welcome to Kairos.\n\nConfirm this address by opening:\n{link}\n",
+    })  # fmt: skip
+
+
+@blp.route("/auth/register", methods=["POST"])
+@limiter.limit(lambda: get_settings().auth_rate_limit)
+@blp.arguments(RegisterSchema)
+@blp.response(201, RegisteredSchema)
+def register(body):
+    """Create an org (named `org_name`, optional) and its owner; sends a verification mail."""
+    email = body["email"].lower()
+    with session_scope() as s:
+        if s.scalar(select(User.id).where(func.lower(User.email) == email)):
+            raise ApiError(409, "CONFLICT", "An account with this e-mail already exists")
+        org = Org(name=body.get("org_name") or f"{email.split('@')[0]}'s org")
+        s.add(org)
+        s.flush()
+        user = User(org_id=org.id, email=email, name=body.get("name"),
+                    password_hash=hash_password(body["password"]), role="owner")  # fmt: skip
+        s.add(user)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ApiError(409, "CONFLICT", "An account with this e-mail already exists") from None
+    try:
+        _send_verification(user)
+    except ApiError:
+        current_app.logger.warning("verification_mail_not_queued", extra={"user_id": user.id})
+    return {"user": _user_json(user, org), "tokens": issue_tokens(user)}
+
+
+@blp.route("/auth/login", methods=["POST"])
+@limiter.limit(lambda: get_settings().auth_rate_limit)
+@blp.response(200, TokensSchema)
+@blp.doc(requestBody={"content": {
+    "application/json": {"schema": LoginSchema},
+    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+        "username": {"type": "string"}, "password": {"type": "string"}}}},
+}})  # fmt: skip
+def login():
+    """Exchange e-mail and password for tokens: JSON, or form fields `username`/`password`."""
+    if request.mimetype == "application/json":
+        raw = request.get_json(silent=True)
+        if not isinstance(raw, dict):
+            raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object")
+    else:
+        raw = {"email": request.form.get("username"), "password": request.form.get("password")}
+        raw = {k: v for k, v in raw.items() if v is not None}
+    try:
+        body = LoginSchema().load(raw)
+    except ma.ValidationError as exc:
+        raise ApiError(400, "VALIDATION_ERROR", "Invalid input", exc.messages) from None
+    with session_scope() as s:
+        user = s.scalar(select(User).where(func.lower(User.email) == body["email"].lower()))
+        if not check_password(user, body["password"]) or not user.is_active:
+            raise ApiError(401, "UNAUTHORIZED", "Wrong e-mail or password")
+        return issue_tokens(user)
+
+
+@blp.route("/auth/refresh", methods=["POST"])
+@blp.arguments(RefreshSchema)
+@blp.response(200, TokensSchema)
+def refresh(body):
+    """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
+    claims = decode_jwt(body["refresh_token"], expected_type="refresh")
+    with session_scope() as s:
+        user = s.get(User, claims["sub"])
+        if user is None or not user.is_active:
+            raise ApiError(401, "UNAUTHORIZED", "Account no longer active")
+        revoke(claims)
+        return issue_tokens(user)
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@blp.arguments(LogoutSchema)
+@blp.response(200)
+def logout(body):
+    """Revoke the access token of this request, and the refresh token if given."""
+    token = credential_from_request()
+    if not token:
+        raise ApiError(401, "UNAUTHORIZED", "Authentication required")
+    revoke(decode_jwt(token))
+    if body.get("refresh_token"):
+        revoke(decode_jwt(body["refresh_token"], expected_type="refresh"))
+    return {"logged_out": True}
+
+
+@blp.route("/auth/verify/<token>", methods=["GET"])
+@blp.response(200, UserSchema)
+def verify(token):
+    """Confirm an e-mail address with the link sent at registration."""
+    try:
+        user_id = _serializer().loads(token, max_age=VERIFY_MAX_AGE)
+    except SignatureExpired:
+        raise ApiError(400, "TOKEN_EXPIRED", "This verification link has expired") from None
+    except BadSignature:
+        raise ApiError(400, "VALIDATION_ERROR", "This verification link is not valid") from None
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise ApiError(404, "USER_NOT_FOUND", "User not found")
+        if user.email_verified_at is None:
+            user.email_verified_at = datetime.now(UTC)
+        return _user_json(user, s.get(Org, user.org_id))
+
+
+@blp.route("/users/me")
+class Me(MethodView):
+    @require("viewer")
+    @blp.response(200, UserSchema)
+    def get(self):
+        """The signed-in user (or the API key's creator) and their org."""
+        principal = current_principal()
+        with session_scope() as s:
+            user = s.get(User, principal.user_id) if principal.user_id else None
+            if user is None:
+                raise ApiError(404, "USER_NOT_FOUND", "This credential has no user")
+            return _user_json(user, s.get(Org, user.org_id))

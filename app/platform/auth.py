@@ -1,0 +1,230 @@
+"""The one auth helper and the one org-scoping helper.
+
+A request is authenticated by a JWT access token or an API key, sent as
+``Authorization: Bearer|ApiKey <token>``, ``X-API-Key`` or ``X-Kairos-Key`` (or, for the
+WebSocket feed, as ``?token=``). The result is a :class:`Principal`; every route asks for one
+through :func:`require`, and every query of tenant data goes through :func:`scoped` or
+:func:`get_scoped`, so another org's record is always a 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, request
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import select
+
+from app.config import get_settings
+from app.db import session_scope
+from app.http import ApiError, not_found
+from app.models import ApiKey, Org, User
+from app.models.platform import ROLES
+from app.redis_conn import get_redis
+
+API_KEY_PREFIX = "kai_"
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" | "api_key" | "local"
+    id: str
+    org_id: str
+    role: str
+    user_id: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def caller(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    def has_role(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def has_scope(self, scope: str | None) -> bool:
+        # Users act with all scopes their role allows; keys carry explicit scopes.
+        return scope is None or self.kind != "api_key" or scope in self.scopes
+
+
+def unauthorized(message: str = "Authentication required") -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", message)
+
+
+# --- passwords and keys -------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    if user is None:
+        # Spend the same time as a real check, so login does not reveal which e-mails exist.
+        _safe_verify(_DUMMY_HASH, password)
+        return False
+    return _safe_verify(user.password_hash, password)
+
+
+def _safe_verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Return (full key, visible prefix, hash). Keys are random, so SHA-256 is enough."""
+    prefix = secrets.token_hex(4)
+    key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, hash_key(key)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def issue_tokens(user: User) -> dict:
+    claims = {"org": user.org_id, "role": user.role}
+    settings = get_settings()
+    return {
+        "access_token": create_access_token(identity=user.id, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=user.id, additional_claims=claims),
+        "token_type": "bearer",
+        "expires_in": settings.access_token_ttl,
+    }
+
+
+def _revoked_key(jti: str) -> str:
+    return f"kairos:revoked:{jti}"
+
+
+def revoke(claims: dict) -> None:
+    ttl = int(claims["exp"] - datetime.now(UTC).timestamp()) + 1
+    if ttl > 0:
+        get_redis().set(_revoked_key(claims["jti"]), "1", ex=ttl)
+
+
+def decode_jwt(token: str, expected_type: str = "access") -> dict:
+    try:
+        claims = decode_token(token)
+    except Exception:
+        raise unauthorized("Invalid or expired token") from None
+    if claims.get("type") != expected_type:
+        raise unauthorized(f"Expected an {expected_type} token")
+    if get_redis().exists(_revoked_key(claims["jti"])):
+        raise unauthorized("Token has been revoked")
+    return claims
+
+
+def _principal_from_key(key: str) -> Principal:
+    parts = key.removeprefix(API_KEY_PREFIX).split("_", 1)
+    if len(parts) != 2:
+        raise unauthorized("Invalid API key")
+    with session_scope() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.prefix == parts[0]))
+        if row is None or row.revoked_at or not hmac.compare_digest(row.key_hash, hash_key(key)):
+            raise unauthorized("Invalid or revoked API key")
+        now = datetime.now(UTC)
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            row.last_used_at = now  # at most one write a minute per key
+        return Principal("api_key", row.id, row.org_id, row.role, row.created_by,
+                         frozenset(row.scopes or ()))  # fmt: skip
+
+
+def principal_from_token(token: str) -> Principal:
+    """Authenticate a raw credential (header value or WebSocket ``?token=``)."""
+    settings = get_settings()
+    if token.startswith(API_KEY_PREFIX):
+        return _principal_from_key(token)
+    if settings.auth == "api_key":
+        raise unauthorized("This server accepts API keys only")
+    claims = decode_jwt(token)
+    return Principal("user", claims["sub"], claims["org"], claims["role"], claims["sub"])
+
+
+def credential_from_request() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "apikey") and value.strip():
+        return value.strip()
+    return request.headers.get("X-API-Key") or request.headers.get("X-Kairos-Key")
+
+
+def local_principal() -> Principal:
+    """``auth = "none"`` (loopback only): everything runs as the owner of the local org."""
+    with session_scope() as s:
+        user = s.scalar(select(User).where(User.email == "local@localhost"))
+        if user is None:
+            org = Org(name="local")
+            s.add(org)
+            s.flush()
+            user = User(org_id=org.id, email="local@localhost", name="Local user",
+                        password_hash=hash_password(secrets.token_hex(16)), role="owner")  # fmt: skip
+            s.add(user)
+            s.flush()
+        return Principal("local", user.id, user.org_id, "owner", user.id)
+
+
+def authenticate() -> Principal:
+    if "principal" in g:
+        return g.principal
+    token = credential_from_request()
+    if token:
+        principal = principal_from_token(token)
+    elif get_settings().auth == "none":
+        principal = local_principal()
+    else:
+        raise unauthorized()
+    g.principal = principal
+    return principal
+
+
+def require(role: str = "viewer", scope: str | None = None):
+    """Route decorator: authenticate, then check role and (for API keys) scope."""
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            principal = authenticate()
+            if not principal.has_role(role):
+                raise ApiError(403, "FORBIDDEN", f"Requires the {role} role")
+            if not principal.has_scope(scope):
+                raise ApiError(403, "FORBIDDEN", f"API key lacks the {scope} scope")
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+# --- org scoping ----------------------------------------------------------------------------
+
+
+def scoped(stmt, model, principal: Principal | None = None):
+    """Restrict a select to the caller's org."""
+    principal = principal or current_principal()
+    return stmt.where(model.org_id == principal.org_id)
+
+
+def get_scoped(session, model, id_: str, what: str, principal: Principal | None = None):
+    """Fetch one tenant record by id, or raise ``<WHAT>_NOT_FOUND`` (also for other orgs)."""
+    row = session.scalar(scoped(select(model).where(model.id == id_), model, principal))
+    if row is None:
+        raise not_found(what)
+    return row

@@ -1,0 +1,119 @@
+"""CORS for ``/api/*`` only, from origins kept in the database (seed 002) plus configuration.
+
+An origin is ``scheme://host[:port]``: no path, no trailing slash, no wildcard. With none
+configured, no CORS headers are sent (the secure default). Changes apply at once: each API
+process re-reads the list at most every few seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import marshmallow as ma
+from flask import request
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.config import get_settings
+from app.db import session_scope
+from app.http import ApiError, Blueprint, Schema
+from app.models import CorsOrigin
+from app.origins import origin_problem
+from app.platform.auth import current_principal, require
+
+blp = Blueprint("cors", __name__, url_prefix="/api/v1/admin", description="CORS allowed origins")
+
+CACHE_SECONDS = 5
+ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, Prefer, X-API-Key, X-Kairos-Key"
+
+
+class _OriginCache:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._origins: frozenset[str] = frozenset()
+        self._loaded = 0.0
+
+    def get(self) -> frozenset[str]:
+        if time.monotonic() - self._loaded > CACHE_SECONDS:
+            with session_scope() as s:
+                stored = s.scalars(select(CorsOrigin.origin)).all()
+            with self._lock:
+                self._origins = frozenset(stored) | frozenset(get_settings().cors_origins)
+                self._loaded = time.monotonic()
+        return self._origins
+
+    def invalidate(self) -> None:
+        self._loaded = 0.0
+
+
+origins = _OriginCache()
+
+
+def apply_cors(response):
+    origin = request.headers.get("Origin")
+    if not origin or not request.path.startswith("/api/") or origin not in origins.get():
+        return response
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers.add("Vary", "Origin")
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+class OriginCreateSchema(Schema):
+    origin = ma.fields.String(required=True, metadata={"example": "https://app.example.com"})
+
+    @ma.validates("origin")
+    def _valid(self, value, **_kwargs):
+        problem = origin_problem(value)
+        if problem:
+            raise ma.ValidationError(problem)
+
+
+class OriginSchema(Schema):
+    id = ma.fields.String()
+    origin = ma.fields.String()
+    created_at = ma.fields.DateTime()
+
+
+@blp.route("/cors-origins")
+class Origins(MethodView):
+    @require("admin")
+    @blp.response(200, OriginSchema(many=True))
+    def get(self):
+        """Origins allowed to call the API from a browser."""
+        with session_scope() as s:
+            return s.scalars(select(CorsOrigin).order_by(CorsOrigin.created_at)).all()
+
+    @require("admin")
+    @blp.arguments(OriginCreateSchema)
+    @blp.response(201, OriginSchema)
+    def post(self, body):
+        """Allow an origin; takes effect within seconds, no restart."""
+        row = CorsOrigin(origin=body["origin"], created_by=current_principal().user_id)
+        try:
+            with session_scope() as s:
+                s.add(row)
+        except IntegrityError:
+            raise ApiError(409, "CONFLICT", "This origin is already allowed") from None
+        origins.invalidate()
+        return row
+
+
+@blp.route("/cors-origins/<origin_id>", methods=["DELETE"])
+@require("admin")
+@blp.response(200, OriginSchema)
+def delete_origin(origin_id):
+    """Stop allowing an origin."""
+    with session_scope() as s:
+        row = s.get(CorsOrigin, origin_id)
+        if row is None:
+            raise ApiError(404, "CORS_ORIGIN_NOT_FOUND", "CORS origin not found")
+        s.delete(row)
+    origins.invalidate()
+    return row

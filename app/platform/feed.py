@@ -1,0 +1,284 @@
+"""The live feed: ``WS /api/v1/ws``, ``GET /api/v1/tasks/{id}/events`` (SSE), ``Prefer: wait``.
+
+WebSocket protocol (DESIGN.md): authenticate with ``?token=`` or a first
+``{"type": "auth", "token": …}`` (close 4401 on failure); then ``subscribe`` a task id or
+``all``, ``unsubscribe``, ``submit`` a task, ``analyze`` (seed-000 shorthand), ``ping``.
+The server sends events, ``ack``, ``pong`` and ``error`` messages.
+
+Each connection has one sender (the only writer to the socket) fed by one queue: hub events
+and the receiver's commands pass through it in order, which is what keeps replay and live
+events ordered without locks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+
+from flask import Response, request, stream_with_context
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+
+from app import events, metrics
+from app.http import ApiError
+from app.models.platform import FINISHED_STATES
+from app.platform import task_service
+from app.platform.auth import Principal, authenticate, principal_from_token
+from app.platform.hub import Follower, Listener, hub
+
+log = logging.getLogger("kairos.feed")
+sock = Sock()
+
+AUTH_TIMEOUT = 10
+CLOSE_UNAUTHORIZED, CLOSE_TOO_SLOW = 4401, 4408
+SSE_KEEPALIVE = 15
+# Seed-000 shorthands: {"type": "analyze", "job_id": …} submits careers.analyze.
+SHORTHANDS = {"analyze": ("careers.analyze", "job_id")}
+
+
+def _dumps(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"), default=str)
+
+
+class FeedConnection:
+    def __init__(self, ws, principal: Principal):
+        self.ws = ws
+        self.principal = principal
+        self.listener = Listener()
+        self.follower = Follower()
+        self.tasks: set[str] = set()
+        self.all = False
+
+    # --- sender: the only writer ----------------------------------------------------------
+
+    def _send_loop(self) -> None:
+        try:
+            while True:
+                op, arg = self.listener.queue.get()
+                if self.listener.overflowed:
+                    self.ws.close(reason=CLOSE_TOO_SLOW, message="client too slow")
+                    return
+                if op == "close":
+                    return
+                if op == "send":
+                    self.ws.send(_dumps(arg))
+                elif op == "event":
+                    self._deliver(arg)
+                elif op == "subscribe":
+                    task_id, after = arg
+                    hub.subscribe_task(self.listener, task_id)
+                    self.tasks.add(task_id)
+                    for event in self.follower.replay(task_id, after):
+                        self._send_event(event)
+                elif op == "resync":
+                    for task_id in list(self.tasks):
+                        for event in self.follower.replay(task_id):
+                            self._send_event(event)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("feed_sender_failed")
+
+    def _deliver(self, event: dict) -> None:
+        if (event["task_id"] in self.tasks or self.all) and self.follower.accept(event):
+            self._send_event(event)
+
+    def _send_event(self, event: dict) -> None:
+        self.ws.send(_dumps(event))
+        if event["type"] in events.TERMINAL and event["task_id"] in self.tasks:
+            self.tasks.discard(event["task_id"])
+            hub.unsubscribe_task(self.listener, event["task_id"])
+
+    def send(self, message: dict) -> None:
+        self.listener.put(("send", message))
+
+    # --- receiver: client messages ------------------------------------------------------------
+
+    def run(self) -> None:
+        metrics.WS_CONNECTIONS.inc()
+        sender = threading.Thread(target=self._send_loop, name="kairos-ws-send", daemon=True)
+        sender.start()
+        try:
+            while True:
+                raw = self.ws.receive()
+                if raw is None:
+                    continue
+                self._handle(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            metrics.WS_CONNECTIONS.dec()
+            hub.remove(self.listener)
+            self.listener.queue.put(("close", None))
+
+    def _handle(self, raw: str) -> None:
+        try:
+            message = json.loads(raw)
+            if not isinstance(message, dict):
+                raise ValueError
+        except ValueError:
+            self.send({"type": "error", "code": "VALIDATION_ERROR", "message": "Expected a JSON object"})
+            return
+        handler = getattr(self, f"_on_{message.get('type')}", None)
+        if message.get("type") in SHORTHANDS:
+            handler = self._on_shorthand
+        if handler is None:
+            self.send({"type": "error", "code": "VALIDATION_ERROR",
+                       "message": f"Unknown message type: {message.get('type')!r}"})  # fmt: skip
+            return
+        try:
+            handler(message)
+        except ApiError as exc:
+            reply = {"type": "error", "code": exc.code, "message": exc.message}
+            if exc.errors:
+                reply["errors"] = exc.errors
+            self.send(reply)
+
+    def _on_ping(self, _message: dict) -> None:
+        self.send({"type": "pong", "ts": events.now_iso()})
+
+    def _on_subscribe(self, message: dict) -> None:
+        target = message.get("task_id")
+        if target == "all":
+            self.all = True
+            hub.subscribe_org(self.listener, self.principal.org_id)
+            self.send({"type": "ack", "of": "subscribe", "task_id": "all"})
+            return
+        if not isinstance(target, str):
+            raise ApiError(400, "VALIDATION_ERROR", "subscribe needs a task_id or 'all'")
+        after = message.get("last_event_id")
+        if after is not None:
+            try:
+                events.id_key(str(after))
+            except ValueError:
+                raise ApiError(400, "VALIDATION_ERROR", "last_event_id is not an event id") from None
+        task = task_service.get(self.principal, target)
+        self.send({"type": "ack", "of": "subscribe", "task_id": task.id, "state": task.state})
+        self.listener.put(("subscribe", (task.id, after)))
+
+    def _on_unsubscribe(self, message: dict) -> None:
+        target = message.get("task_id")
+        if target == "all":
+            self.all = False
+            hub.unsubscribe_org(self.listener, self.principal.org_id)
+        elif isinstance(target, str):
+            self.tasks.discard(target)
+            hub.unsubscribe_task(self.listener, target)
+        self.send({"type": "ack", "of": "unsubscribe", "task_id": target})
+
+    def _on_submit(self, message: dict) -> None:
+        params = message.get("params") or {}
+        if not isinstance(message.get("kind"), str) or not isinstance(params, dict):
+            raise ApiError(400, "VALIDATION_ERROR", "submit needs a kind and an object of params")
+        self._submit(message["kind"], params, message.get("idempotency_key"))
+
+    def _on_shorthand(self, message: dict) -> None:
+        kind, field = SHORTHANDS[message["type"]]
+        self._submit(kind, {field: message.get(field)}, message.get("idempotency_key"))
+
+    def _submit(self, kind: str, params: dict, key) -> None:
+        task, _created = task_service.submit(self.principal, kind, params, key)
+        from app.platform.task_routes import task_json
+
+        self.send({"type": "ack", "of": "submit", "task_id": task.id, "task": task_json(task)})
+        self.listener.put(("subscribe", (task.id, None)))
+
+
+def _ws_principal(ws) -> Principal | None:
+    token = request.args.get("token")
+    if not token:
+        raw = ws.receive(timeout=AUTH_TIMEOUT)
+        try:
+            message = json.loads(raw) if raw else {}
+        except ValueError:
+            message = {}
+        token = message.get("token") if message.get("type") == "auth" else None
+    if not token:
+        return None
+    try:
+        return principal_from_token(str(token))
+    except ApiError:
+        return None
+
+
+@sock.route("/api/v1/ws")
+def feed(ws):
+    principal = _ws_principal(ws)
+    if principal is None:
+        ws.close(reason=CLOSE_UNAUTHORIZED, message="unauthorized")
+        return
+    connection = FeedConnection(ws, principal)
+    connection.send({"type": "ack", "of": "auth", "org_id": principal.org_id})
+    connection.run()
+
+
+# --- Server-Sent Events and Prefer: wait ------------------------------------------------------
+
+
+def sse_response(task_id: str) -> Response:
+    """Stream one task's events as ``text/event-stream`` until it ends."""
+    token = request.args.get("token")
+    principal = principal_from_token(token) if token else authenticate()
+    task = task_service.get(principal, task_id)
+    after = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    if after:
+        try:
+            events.id_key(after)
+        except ValueError:
+            raise ApiError(400, "VALIDATION_ERROR", "Last-Event-ID is not an event id") from None
+
+    def frame(event: dict) -> str:
+        return f"id: {event['id']}\nevent: {event['type']}\ndata: {_dumps(event)}\n\n"
+
+    def stream():
+        listener, follower = Listener(), Follower()
+        hub.subscribe_task(listener, task.id)
+        try:
+            for event in follower.replay(task.id, after):
+                yield frame(event)
+                if event["type"] in events.TERMINAL:
+                    return
+            while True:
+                try:
+                    op, event = listener.queue.get(timeout=SSE_KEEPALIVE)
+                except queue.Empty:
+                    yield ": keepalive\n\n"
+                    continue
+                batch = follower.replay(task.id) if op == "resync" else [event]
+                for item in batch:
+                    if op == "resync" or follower.accept(item):
+                        yield frame(item)
+                        if item["type"] in events.TERMINAL:
+                            return
+        finally:
+            hub.remove(listener)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
+
+
+def wait_for_end(principal: Principal, task, seconds: float):
+    """Hold until the task ends or ``seconds`` pass; return the freshest row."""
+    if task.state in FINISHED_STATES or seconds <= 0:
+        return task
+    listener = Listener()
+    hub.subscribe_task(listener, task.id)
+    try:
+        deadline = time.monotonic() + seconds
+        task = task_service.get(principal, task.id)  # it may have ended before we subscribed
+        while task.state not in FINISHED_STATES:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                op, event = listener.queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if op == "resync" or event["type"] in events.TERMINAL:
+                task = task_service.get(principal, task.id)
+        return task
+    finally:
+        hub.remove(listener)

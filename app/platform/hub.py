@@ -1,0 +1,147 @@
+"""One event hub per API process: one Redis subscription, fanned out to local listeners.
+
+A listener is a queue; the hub puts ``("event", event)`` on the queues of those subscribed
+to the event's task, or to every task of its org. If the subscription drops, the hub puts
+``("resync", None)`` on every queue after reconnecting, so listeners can read what they
+missed from the task streams.
+
+Under gunicorn's gevent worker the thread below is a greenlet and the queues are gevent
+queues (both patched), so thousands of listeners cost little.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from app import events
+from app.redis_conn import pubsub_client
+
+log = logging.getLogger("kairos.hub")
+
+LISTENER_QUEUE_SIZE = 2000
+
+
+class Listener:
+    def __init__(self):
+        self.queue: queue.Queue = queue.Queue(maxsize=LISTENER_QUEUE_SIZE)
+        self.overflowed = False
+
+    def put(self, item) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except queue.Full:
+            # A client that cannot keep up is cut off rather than slowing everyone down.
+            self.overflowed = True
+
+
+class EventHub:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_task: dict[str, set[Listener]] = {}
+        self._by_org: dict[str, set[Listener]] = {}
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+
+    def ensure_started(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kairos-hub", daemon=True)
+                self._thread.start()
+        self._started.wait(timeout)
+
+    def subscribe_task(self, listener: Listener, task_id: str) -> None:
+        self.ensure_started()
+        with self._lock:
+            self._by_task.setdefault(task_id, set()).add(listener)
+
+    def subscribe_org(self, listener: Listener, org_id: str) -> None:
+        self.ensure_started()
+        with self._lock:
+            self._by_org.setdefault(org_id, set()).add(listener)
+
+    def unsubscribe_task(self, listener: Listener, task_id: str) -> None:
+        with self._lock:
+            self._discard(self._by_task, task_id, listener)
+
+    def unsubscribe_org(self, listener: Listener, org_id: str) -> None:
+        with self._lock:
+            self._discard(self._by_org, org_id, listener)
+
+    def remove(self, listener: Listener) -> None:
+        with self._lock:
+            for index in (self._by_task, self._by_org):
+                for key in [k for k, ls in index.items() if listener in ls]:
+                    self._discard(index, key, listener)
+
+    @staticmethod
+    def _discard(index: dict, key: str, listener: Listener) -> None:
+        listeners = index.get(key)
+        if listeners is not None:
+            listeners.discard(listener)
+            if not listeners:
+                del index[key]
+
+    def _dispatch(self, org_id: str, event: dict) -> None:
+        with self._lock:
+            targets = self._by_task.get(event["task_id"], set()) | self._by_org.get(org_id, set())
+        for listener in targets:
+            listener.put(("event", event))
+
+    def _resync_all(self) -> None:
+        with self._lock:
+            targets = set().union(*self._by_task.values(), *self._by_org.values())
+        for listener in targets:
+            listener.put(("resync", None))
+
+    def _run(self) -> None:
+        delay, first = 0.5, True
+        while True:
+            try:
+                pubsub = pubsub_client().pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(events.CHANNEL)
+                self._started.set()
+                if not first:
+                    self._resync_all()
+                first, delay = False, 0.5
+                for message in pubsub.listen():
+                    if message["type"] != "message":
+                        continue
+                    try:
+                        org_id, event = events.parse_live(message["data"])
+                    except (ValueError, KeyError):
+                        log.warning("hub_bad_message")
+                        continue
+                    self._dispatch(org_id, event)
+            except Exception as exc:
+                log.warning("hub_disconnected", extra={"error": str(exc), "retry_in": delay})
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+
+
+hub = EventHub()
+
+
+class Follower:
+    """Replay-then-live for one client: drops live events it already sent, by stream id.
+
+    Subscribe to the hub first, then replay the stream: every event is then either in the
+    replay or arrives live afterwards (or both), and ids keep them in order without gaps.
+    """
+
+    def __init__(self):
+        self.last: dict[str, tuple[int, int]] = {}
+
+    def accept(self, event: dict) -> bool:
+        key = events.id_key(event["id"])
+        if key <= self.last.get(event["task_id"], (-1, -1)):
+            return False
+        self.last[event["task_id"]] = key
+        return True
+
+    def replay(self, task_id: str, after: str | None = None) -> list[dict]:
+        if after is None and task_id in self.last:
+            after = "%d-%d" % self.last[task_id]
+        return [e for e in events.replay(task_id, after) if self.accept(e)]

@@ -1,0 +1,100 @@
+"""The registry of task kinds: what the API may enqueue, where it goes, who may ask.
+
+Workloads add kinds here (by importing and calling :func:`register` in their own module);
+the API validates ``params`` with the kind's schema, and the worker reads its limits.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.http import Schema
+
+QUEUES = ("default", "search", "llm", "matching", "probes", "feeds", "mail")
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    queue: str
+    schema: type[ma.Schema]
+    description: str = ""
+    role: str = "member"
+    scope: str | None = None
+    public: bool = True  # may be submitted over REST / WebSocket
+    soft_time_limit: int = 300
+    time_limit: int = 330
+    max_retries: int = 3
+
+    def __post_init__(self):
+        if self.queue not in QUEUES:
+            raise ValueError(f"{self.name}: unknown queue {self.queue!r}")
+        if self.time_limit <= self.soft_time_limit:
+            raise ValueError(f"{self.name}: time_limit must exceed soft_time_limit")
+
+
+REGISTRY: dict[str, TaskKind] = {}
+# Each workload lists its kinds in its own module; this is the list of those modules.
+KIND_MODULES = ("app.platform.kinds",)
+
+
+def load_all() -> dict[str, TaskKind]:
+    for module in KIND_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
+def register(kind: TaskKind) -> TaskKind:
+    if kind.name in REGISTRY:
+        raise ValueError(f"task kind {kind.name} registered twice")
+    REGISTRY[kind.name] = kind
+    return kind
+
+
+def longest_time_limit() -> int:
+    return max((k.time_limit for k in REGISTRY.values()), default=300)
+
+
+class DiagnosticParams(Schema):
+    steps = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    sleep = ma.fields.Float(load_default=0.0, validate=validate.Range(min=0, max=60))
+    fail_at = ma.fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=1))  # fmt: skip
+    payload_bytes = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=5_000_000))
+
+    @ma.validates_schema
+    def _fail_within_steps(self, data, **_kwargs):
+        if data.get("fail_at") is not None and data["fail_at"] > data["steps"]:
+            raise ma.ValidationError("must not exceed steps", "fail_at")
+
+
+class MailParams(Schema):
+    to = ma.fields.Email(required=True)
+    subject = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    body = ma.fields.String(required=True)
+
+
+DIAGNOSTIC = register(
+    TaskKind(
+        name="platform.diagnostic",
+        queue="default",
+        schema=DiagnosticParams,
+        description="Runs `steps` steps of `sleep` seconds, optionally failing at `fail_at`; "
+        "used by smoke checks and benchmarks.",
+        soft_time_limit=3600,
+        time_limit=3660,
+        max_retries=0,
+    )
+)
+SEND_MAIL = register(
+    TaskKind(name="platform.send_mail", queue="mail", schema=MailParams, public=False,
+             description="Delivers one e-mail.", soft_time_limit=60, time_limit=90)  # fmt: skip
+)
+JANITOR = register(
+    TaskKind(name="platform.janitor", queue="default", schema=Schema, public=False,
+             description="Re-sends lost queued tasks; fails tasks past their hard limit.")  # fmt: skip
+)

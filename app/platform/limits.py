@@ -1,0 +1,28 @@
+"""Rate limits (flask-limiter on the platform's Redis), keyed by credential, else by address."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import request
+from flask_limiter import Limiter
+
+from app.platform.auth import credential_from_request
+
+
+def _key() -> str:
+    # Hash the raw credential: no database lookup before the limit is checked, and the
+    # stored key reveals nothing.
+    credential = credential_from_request()
+    if credential:
+        return "cred:" + hashlib.sha256(credential.encode()).hexdigest()[:24]
+    return "addr:" + (request.remote_addr or "unknown")
+
+
+limiter = Limiter(
+    key_func=_key,
+    strategy="fixed-window",
+    headers_enabled=True,
+    swallow_errors=True,  # Redis away must not take the API down with it
+    key_prefix="kairos:rl",
+)

@@ -1,0 +1,162 @@
+"""Submitting, reading, cancelling and retrying tasks: shared by REST and the WebSocket feed.
+
+Submission is: validate → insert the row (committed) → send the message by name. If the
+broker refuses, the row is marked ``failed`` with ``BROKER_UNAVAILABLE`` and the caller gets a
+503: the row tells the truth and nothing else is left half-done.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import events, metrics
+from app.db import session_scope
+from app.http import ApiError
+from app.models import Task
+from app.models.platform import FINISHED_STATES
+from app.platform.auth import Principal, get_scoped, scoped
+from app.platform.kinds import REGISTRY, TaskKind
+
+log = logging.getLogger("kairos.tasks")
+
+
+def _kind_for(principal: Principal, name: str) -> TaskKind:
+    kind = REGISTRY.get(name)
+    if kind is None or not kind.public:
+        raise ApiError(400, "VALIDATION_ERROR", "Invalid input",
+                       {"kind": [f"Unknown task kind: {name}"]})  # fmt: skip
+    if not principal.has_role(kind.role):
+        raise ApiError(403, "FORBIDDEN", f"{name} requires the {kind.role} role")
+    if not principal.has_scope(kind.scope):
+        raise ApiError(403, "FORBIDDEN", f"API key lacks the {kind.scope} scope")
+    return kind
+
+
+def _load_params(kind: TaskKind, params: dict | None) -> dict:
+    try:
+        return kind.schema().load(params or {})
+    except ma.ValidationError as exc:
+        raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"params": exc.messages}) from None
+
+
+def submit(principal: Principal, kind_name: str, params: dict | None,
+           idempotency_key: str | None = None, retried_from: str | None = None) -> tuple[Task, bool]:  # fmt: skip
+    """Record and enqueue a task; returns (task, created). Same key, same caller → same task."""
+    kind = _kind_for(principal, kind_name)
+    clean = _load_params(kind, params)
+    if idempotency_key:
+        existing = _by_idempotency_key(principal, idempotency_key)
+        if existing is not None:
+            return _same_request(existing, kind.name, clean), False
+    return _record_and_send(principal, kind, clean, idempotency_key, retried_from)
+
+
+def enqueue_internal(principal: Principal, kind: TaskKind, params: dict) -> Task:
+    """Enqueue a kind clients may not submit themselves (e.g. mail), on behalf of ``principal``."""
+    return _record_and_send(principal, kind, _load_params(kind, params), None, None)[0]
+
+
+def _record_and_send(principal, kind, clean, idempotency_key, retried_from) -> tuple[Task, bool]:
+    now = datetime.now(UTC)
+    task = Task(org_id=principal.org_id, owner_id=principal.user_id, caller=principal.caller,
+                kind=kind.name, queue=kind.queue, params=clean, state="queued",
+                idempotency_key=idempotency_key, retried_from=retried_from,
+                created_at=now, updated_at=now, sent_at=now)  # fmt: skip
+    try:
+        with session_scope() as s:
+            s.add(task)
+    except IntegrityError:
+        # Lost a race with an identical request carrying the same key.
+        existing = _by_idempotency_key(principal, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _same_request(existing, kind.name, clean), False
+    _send(task)
+    metrics.TASKS_SUBMITTED.labels(kind.name).inc()
+    return task, True
+
+
+def _by_idempotency_key(principal: Principal, key: str) -> Task | None:
+    with session_scope() as s:
+        return s.scalar(
+            select(Task).where(Task.org_id == principal.org_id, Task.caller == principal.caller,
+                               Task.idempotency_key == key)  # fmt: skip
+        )
+
+
+def _same_request(task: Task, kind: str, params: dict) -> Task:
+    if task.kind != kind or task.params != params:
+        raise ApiError(409, "CONFLICT", "Idempotency-Key was used for a different request")
+    return task
+
+
+def _send(task: Task) -> None:
+    from workers.celery_app import send_task_message
+
+    try:
+        send_task_message(current_app.extensions["kairos.celery"], task)
+    except Exception as exc:
+        log.error("broker_unavailable", extra={"task_id": task.id, "error": str(exc)})
+        error = {"code": "BROKER_UNAVAILABLE", "message": "The task queue is unavailable"}
+        now = datetime.now(UTC)
+        with session_scope() as s:
+            s.execute(update(Task).where(Task.id == task.id)
+                      .values(state="failed", error=error, finished_at=now, updated_at=now))  # fmt: skip
+        raise ApiError(503, "BROKER_UNAVAILABLE", "The task queue is unavailable; try again") from None
+
+
+def get(principal: Principal, task_id: str) -> Task:
+    with session_scope() as s:
+        return get_scoped(s, Task, task_id, "task", principal)
+
+
+def listing(principal: Principal, *, kind=None, state=None, page=1, page_size=20):
+    stmt = scoped(select(Task), Task, principal)
+    if kind:
+        stmt = stmt.where(Task.kind == kind)
+    if state:
+        stmt = stmt.where(Task.state == state)
+    with session_scope() as s:
+        total = s.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = s.scalars(
+            stmt.order_by(Task.created_at.desc(), Task.id)
+            .limit(page_size).offset((page - 1) * page_size)
+        ).all()  # fmt: skip
+    return rows, total
+
+
+def cancel(principal: Principal, task_id: str) -> Task:
+    now = datetime.now(UTC)
+    error = {"code": "CANCELLED", "message": "Cancelled by request"}
+    with session_scope() as s:
+        task = get_scoped(s, Task, task_id, "task", principal)
+        if task.state in FINISHED_STATES:
+            raise ApiError(409, "CONFLICT", f"Task already {task.state}")
+        changed = s.execute(
+            update(Task).where(Task.id == task.id, Task.state.not_in(FINISHED_STATES))
+            .values(state="cancelled", error=error, finished_at=now, updated_at=now)
+        ).rowcount  # fmt: skip
+    if not changed:
+        raise ApiError(409, "CONFLICT", "Task finished before it could be cancelled")
+    # A running body notices at its next progress report; revoke also tells Flower.
+    try:
+        current_app.extensions["kairos.celery"].control.revoke(task.id)
+    except Exception as exc:
+        log.warning("revoke_failed", extra={"task_id": task.id, "error": str(exc)})
+    events.publish(task.org_id, events.make_event("error", task.id, task.kind, **error))
+    return get(principal, task_id)
+
+
+def retry(principal: Principal, task_id: str) -> Task:
+    original = get(principal, task_id)
+    if original.state not in ("failed", "cancelled"):
+        raise ApiError(409, "CONFLICT", f"Only failed or cancelled tasks can be retried, "
+                                        f"this one is {original.state}")  # fmt: skip
+    task, _ = submit(principal, original.kind, original.params, retried_from=original.id)
+    return task

@@ -1,0 +1,82 @@
+"""The one Redis the platform uses: broker, event streams, rate limits, revocations, locks.
+
+``KAIROS_REDIS_URL`` wins. Without it, a Redis answering on localhost:6379 is used; failing
+that, a private server is started under ``var/redis/`` (see ``app.localredis``).
+Each consumer wants the address in its own dialect, so this module converts one URL to all.
+"""
+
+from __future__ import annotations
+
+import socket
+from functools import lru_cache
+
+import redis
+
+from app.config import get_settings
+
+LOCAL_DEFAULT = "redis://127.0.0.1:6379/0"
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.3) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def resolve_redis_url(announce=print) -> str:
+    """Decide which Redis this process (and its children) use."""
+    settings = get_settings()
+    if settings.redis_url:
+        return settings.redis_url
+    if _answers("127.0.0.1", 6379):
+        return LOCAL_DEFAULT
+    from app.localredis import ensure_private_redis
+
+    url, started = ensure_private_redis(settings.var_path)
+    if started:
+        announce(f"kairos: no Redis configured or on localhost:6379; started a private one at {url}")
+    return url
+
+
+def redis_url() -> str:
+    settings = get_settings()
+    return settings.redis_url or resolve_redis_url(announce=lambda _msg: None)
+
+
+def broker_url(url: str | None = None) -> str:
+    url = url or redis_url()
+    if url.startswith("unix://"):
+        return "redis+socket://" + url.removeprefix("unix://")
+    return url
+
+
+def limiter_storage_url(url: str | None = None) -> str:
+    url = url or redis_url()
+    if url.startswith("unix://"):
+        return "redis+unix://" + url.removeprefix("unix://")
+    return url
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url, decode_responses=True, health_check_interval=30, socket_timeout=10
+    )
+
+
+def get_redis() -> redis.Redis:
+    return _client(redis_url())
+
+
+def pubsub_client() -> redis.Redis:
+    """A client for long-lived subscriptions: no read timeout, keepalive on."""
+    return redis.Redis.from_url(
+        redis_url(), decode_responses=True, socket_timeout=None, socket_keepalive=True
+    )
+
+
+def reset_clients() -> None:
+    _client.cache_clear()

@@ -1,0 +1,102 @@
+"""create_app(): the thin API. It validates, authorizes, records, enqueues and reads."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from flask import Flask, g, request
+
+from app import metrics
+from app.config import Settings, get_settings
+from app.db import init_engine
+from app.http import Api, ApiError
+from app.logs import setup_logging
+from app.redis_conn import limiter_storage_url, redis_url
+
+log = logging.getLogger("kairos.http")
+
+BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+UNLIMITED = ("/api/v1/health", "/healthz", "/api/v1/ready", "/metrics", "/actuator/prometheus")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from app.config import configure
+
+    if settings is not None:
+        configure(settings)
+    settings = get_settings()
+    setup_logging(settings.log_level)
+    init_engine(settings.database_url)
+
+    app = Flask("kairos")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        JWT_SECRET_KEY=settings.secret_key,
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=settings.access_token_ttl),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=settings.refresh_token_ttl),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        API_TITLE="Kairos",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            }},
+            "security": [{"bearer": []}, {"apiKey": []}],
+        },  # fmt: skip
+        RATELIMIT_STORAGE_URI=limiter_storage_url(redis_url()),
+        RATELIMIT_DEFAULT=settings.rate_limit,
+    )
+
+    from flask_jwt_extended import JWTManager
+
+    JWTManager(app)
+
+    from workers.celery_app import make_celery
+
+    app.extensions["kairos.celery"] = make_celery(redis_url())
+
+    from app.platform.limits import limiter
+
+    limiter.init_app(app)
+    limiter.request_filter(lambda: request.path in UNLIMITED or request.path == "/api/v1/ws")
+
+    api = Api(app)
+    from app.platform import accounts, apikeys, cors, health, task_routes
+
+    for module in (accounts, apikeys, cors, task_routes, health):
+        api.register_blueprint(module.blp)
+
+    from app.platform.feed import sock
+
+    sock.init_app(app)
+
+    @app.before_request
+    def _before():
+        g.started = time.perf_counter()
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.path.startswith("/api/")
+            and (request.content_length or 0) > 0
+            and request.mimetype not in BODY_TYPES
+        ):
+            raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
+                           f"Unsupported Content-Type {request.mimetype!r}; send application/json")  # fmt: skip
+
+    @app.after_request
+    def _after(response):
+        cors.apply_cors(response)
+        route = request.url_rule.rule if request.url_rule else "<unmatched>"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
+        metrics.HTTP_LATENCY.labels(request.method, route).observe(elapsed)
+        return response
+
+    return app

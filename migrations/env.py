@@ -1,0 +1,36 @@
+"""Alembic environment: runs against the URL given by `migrations.alembic_config`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from app.db import make_engine
+from app.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True)  # fmt: skip
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        # Batch mode lets SQLite alter tables (it rebuilds them); PostgreSQL ignores it.
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True)  # fmt: skip
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
