@@ -81,8 +81,11 @@ def _http_exception(exc: HTTPException):
     if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "files", "headers"}:
         # webargs nests errors by location; a client cares about the field, not the location.
         merged: dict = {}
-        for by_field in errors.values():
-            merged.update(by_field)
+        for location, by_field in errors.items():
+            if isinstance(by_field, dict):
+                merged.update(by_field)
+            else:  # a problem with the whole body, e.g. invalid JSON
+                merged[location] = by_field
         errors = merged
     if status == 429:
         message = f"Rate limit exceeded ({exc.description})"

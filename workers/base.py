@@ -82,6 +82,8 @@ def backoff(retries: int) -> float:
 
 class TrackedTask(Task):
     typing = False  # params are validated by the kind's schema in the API
+    # Expected failures: Celery still records FAILURE (Flower shows it) but logs no traceback.
+    throws = (TaskError,)
 
     # --- the life of one attempt ----------------------------------------------------------
 

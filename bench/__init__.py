@@ -1,0 +1,1 @@
+"""Kairos benchmarks: each compares the platform with the least code that does the same job."""

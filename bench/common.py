@@ -1,0 +1,309 @@
+"""Shared helpers: starting and stopping the processes a bench needs, and a few small tools.
+
+Every process a bench starts goes through :class:`Stack`, which stops them all (process group
+by process group, by the ids it recorded) when the bench ends, whether it ended well or not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+WEB_WORKERS = 2
+WORKER_CONCURRENCY = 2
+MACHINE = f"{os.cpu_count()} CPU cores shared by the load generator, servers, workers and Redis"
+
+
+def log(*parts: object) -> None:
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def emit(result: dict) -> None:
+    """The one stdout line of a bench."""
+    print(json.dumps(result, separators=(", ", ": ")), flush=True)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+def latency_ms(seconds: Sequence[float]) -> dict:
+    return {
+        "p50_ms": ms(percentile(seconds, 50)),
+        "p99_ms": ms(percentile(seconds, 99)),
+        "max_ms": ms(max(seconds) if seconds else None),
+    }
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, 3)
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+def raise_nofile() -> int:
+    """Lift this process's open-file limit to the hard limit (thousands of sockets)."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    kids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            kids += [int(k) for k in (task / "children").read_text().split()]
+    return kids
+
+
+def tree_rss_mib(pid: int) -> float:
+    """RSS of a process and its children (gunicorn: the master and its workers)."""
+    return round(sum(rss_kib(p) for p in [pid, *children(pid)]) / 1024, 1)
+
+
+def redis_client(url: str = REDIS_URL) -> redis.Redis:
+    return redis.Redis.from_url(url, decode_responses=True)
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def _child_setup() -> None:
+    # Servers holding thousands of WebSockets need more than the usual 1024 descriptors.
+    raise_nofile()
+
+
+class Proc:
+    def __init__(self, name: str, argv: list[str], env: dict, logdir: Path):
+        self.name = name
+        self.log_path = logdir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.popen = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, preexec_fn=_child_setup, start_new_session=True,
+        )  # fmt: skip
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def check(self) -> None:
+        if not self.alive():
+            raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 15) -> None:
+        # The process leads its own session, so its group holds exactly what it forked
+        # (gunicorn or Celery workers), and nothing else of ours.
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log(f"{self.name} did not stop in {timeout}s; killing it")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)  # stragglers of the group, if any
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(5)
+        self._log.close()
+
+    def log_problems(self) -> dict:
+        """Counts of error lines and tracebacks in the process's output (evidence of trouble)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        lines = text.splitlines()
+        errors = [ln for ln in lines if '"level": "error"' in ln or "[ERROR]" in ln]
+        return {
+            "error_lines": len(errors),
+            "tracebacks": text.count("Traceback (most recent call last)"),
+            "first_error": (errors[0][:300] if errors else None),
+        }
+
+
+class Stack:
+    """A bench's temp dir, Redis db and processes; everything is undone on exit."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.procs: list[Proc] = []
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"kairos-bench-{name}-"))
+        self.var = self.tmp / "var"
+        self.redis = redis_client()
+
+    def __enter__(self) -> Stack:
+        raise_nofile()
+        self.redis.flushdb()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+            if exc is not None:
+                log(f"--- last lines of {proc.name} ---\n{proc.tail()}")
+        with contextlib.suppress(Exception):
+            self.redis.flushdb()  # the queued messages and event streams of this bench
+        if os.environ.get("BENCH_KEEP_TMP"):
+            log(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env(self, bind: str | None = None) -> dict:
+        env = dict(os.environ)
+        env.update(
+            KAIROS_ENV="development",
+            KAIROS_VAR_DIR=str(self.var),
+            KAIROS_REDIS_URL=REDIS_URL,
+            KAIROS_RATE_LIMIT="100000000/minute",
+            KAIROS_AUTH_RATE_LIMIT="100000000/minute",
+            KAIROS_WEB_WORKERS=str(WEB_WORKERS),
+            KAIROS_WORKER_CONCURRENCY=str(WORKER_CONCURRENCY),
+            KAIROS_LOG_LEVEL="WARNING",
+            PYTHONPATH=str(ROOT),
+            PYTHONUNBUFFERED="1",
+        )
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if bind:
+            env["KAIROS_BIND"] = bind
+        return env
+
+    def start(self, name: str, argv: list[str], env: dict | None = None) -> Proc:
+        proc = Proc(name, argv, env or self.env(), self.tmp)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: Proc) -> None:
+        proc.stop()
+        self.procs.remove(proc)
+
+    # --- the platform's processes -------------------------------------------------------------
+
+    def migrate(self) -> None:
+        subprocess.run([str(BIN / "kairos"), "db", "upgrade"], env=self.env(), cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+
+    def kairos_web(self) -> tuple[Proc, str]:
+        port = free_port()
+        proc = self.start("kairos-web", [str(BIN / "kairos"), "web"],
+                          self.env(f"127.0.0.1:{port}"))  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        wait_http(proc, base + "/api/v1/health")
+        return proc, base
+
+    def gunicorn(self, name: str, app: str) -> tuple[Proc, str]:
+        """Any WSGI app under the platform's own gunicorn settings (gevent, same workers)."""
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", "--config", "python:app.gunicorn_conf",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS), app]  # fmt: skip
+        proc = self.start(name, argv)
+        base = f"http://127.0.0.1:{port}"
+        wait_http(proc, base + "/health")
+        return proc, base
+
+    def celery_worker(self, name: str, app: str, queues: str = "default") -> Proc:
+        argv = [sys.executable, "-m", "celery", "-A", app, "worker", "-P", "prefork",
+                "-c", str(WORKER_CONCURRENCY), "-Q", queues, "-l", "WARNING",
+                "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"]  # fmt: skip
+        proc = self.start(name, argv)
+        wait_worker(proc, self.redis)
+        return proc
+
+
+def wait_http(proc: Proc, url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.check()
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{proc.name} did not answer {url} within {timeout}s:\n{proc.tail()}")
+
+
+def wait_worker(proc: Proc, client: redis.Redis, timeout: float = 45) -> None:
+    """A worker is ready once its heartbeat (set on worker_ready) is in Redis."""
+    from workers.celery_app import HEARTBEAT_KEY
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.check()
+        if any(True for _ in client.scan_iter(match=HEARTBEAT_KEY.format("*"))):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{proc.name} was not ready within {timeout}s:\n{proc.tail()}")
+
+
+def register_user(base: str, email: str | None = None) -> dict:
+    """Register a fresh user (and org); returns {"token", "org_id", "user_id"}."""
+    email = email or f"bench-{uuid.uuid4().hex[:10]}@example.com"
+    resp = requests.post(f"{base}/api/v1/auth/register",
+                         json={"email": email, "password": "bench-password-1"}, timeout=30)  # fmt: skip
+    if resp.status_code != 201:
+        raise RuntimeError(f"register: {resp.status_code} {resp.text[:300]}")
+    data = resp.json()["data"]
+    return {"token": data["tokens"]["access_token"], "org_id": data["user"]["org_id"],
+            "user_id": data["user"]["id"]}  # fmt: skip
+
+
+def ws_url(base: str, path: str) -> str:
+    return base.replace("http://", "ws://", 1) + path
+
+
+def gather_problems(procs: Iterable[Proc]) -> dict:
+    return {p.name: p.log_problems() for p in procs}

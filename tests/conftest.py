@@ -1,0 +1,189 @@
+"""Test harness: a real Redis, a real Celery worker, a real database, a served app.
+
+Integration tests run once per database: SQLite (the default install) and PostgreSQL when
+a server answers (``KAIROS_TEST_DATABASE_URL``, or 127.0.0.1:5432 database ``test``). The
+PostgreSQL leg says plainly when it is skipped. Redis is the one on 127.0.0.1:6379 (a
+database of its own, flushed) or, when none answers, a private server this run starts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+TEST_VAR = Path(tempfile.mkdtemp(prefix="kairos-test-"))
+TEST_REDIS_DB = 13
+
+
+def _redis_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.3) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _test_redis_url() -> tuple[str, bool]:
+    if os.environ.get("KAIROS_TEST_REDIS_URL"):
+        return os.environ["KAIROS_TEST_REDIS_URL"], False
+    if _redis_answers("127.0.0.1", 6379):
+        return f"redis://127.0.0.1:6379/{TEST_REDIS_DB}", False
+    from app.localredis import ensure_private_redis
+
+    url, _ = ensure_private_redis(TEST_VAR)
+    return url, True
+
+
+# Settings are read from the environment by every process and thread, the worker included,
+# so they are fixed here, before any test imports the platform.
+REDIS_URL, PRIVATE_REDIS = _test_redis_url()
+os.environ.update(
+    KAIROS_ENV="test",
+    KAIROS_VAR_DIR=str(TEST_VAR),
+    KAIROS_REDIS_URL=REDIS_URL,
+    KAIROS_SECRET_KEY="kairos-test-secret-" + "0123456789abcdef" * 3,
+    KAIROS_RATE_LIMIT="100000/minute",
+    KAIROS_AUTH_RATE_LIMIT="100000/minute",
+    KAIROS_LOG_LEVEL="WARNING",
+    KAIROS_REQUEUE_AFTER="2",
+    KAIROS_CONFIG=str(TEST_VAR / "kairos.toml"),
+)
+os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
+def pytest_report_header(config):
+    where = "private server under " + str(TEST_VAR) if PRIVATE_REDIS else REDIS_URL
+    return [f"kairos: Redis {where}; PostgreSQL leg: {_postgres_url() or 'skipped (no server)'}"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if PRIVATE_REDIS:
+        from app.localredis import stop_private_redis
+
+        stop_private_redis(TEST_VAR)
+    shutil.rmtree(TEST_VAR, ignore_errors=True)
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("KAIROS_TEST_DATABASE_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.3):
+            return "postgresql://127.0.0.1:5432/test"
+    except OSError:
+        return None
+
+
+def _fresh_postgres(base_url: str) -> tuple[str, callable]:
+    """A schema of our own inside the test database, dropped afterwards."""
+    import sqlalchemy as sa
+
+    from app.db import make_engine
+
+    schema = f"kairos_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL leg skipped: cannot use {base_url} ({exc.__class__.__name__})")
+    sep = "&" if "?" in base_url else "?"
+    url = f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+    def drop():
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request):
+    if request.param == "sqlite":
+        yield f"sqlite:///{TEST_VAR / 'kairos-test.db'}"
+        return
+    base = _postgres_url()
+    if base is None:
+        pytest.skip("PostgreSQL leg skipped: no server on 127.0.0.1:5432 "
+                    "and KAIROS_TEST_DATABASE_URL is not set")  # fmt: skip
+    url, drop = _fresh_postgres(base)
+    yield url
+    drop()
+
+
+# --- the platform: settings, app, server, worker ----------------------------------------------
+
+
+class Platform:
+    def __init__(self, app, base_url: str, settings):
+        self.app = app
+        self.base_url = base_url
+        self.ws_url = base_url.replace("http://", "ws://") + "/api/v1/ws"
+        self.settings = settings
+
+
+@pytest.fixture(scope="session")
+def platform(database_url):
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.config import configure, load_settings
+    from app.redis_conn import get_redis, reset_clients
+    from migrations import upgrade
+
+    os.environ["KAIROS_DATABASE_URL"] = database_url
+    settings = load_settings()
+    configure(settings)
+    reset_clients()
+    get_redis().flushdb()
+    upgrade(database_url)
+    app = create_app(settings)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with _worker(app):
+            yield Platform(app, f"http://127.0.0.1:{server.server_port}", settings)
+    finally:
+        server.shutdown()
+
+
+def _worker(app):
+    from celery.contrib.testing.worker import start_worker
+
+    import workers.platform  # noqa: F401 - registers the tasks, as the worker's `include` does
+    from workers.celery_app import celery
+
+    return start_worker(celery, pool="threads", concurrency=4, perform_ping_check=False,
+                        loglevel="WARNING", shutdown_timeout=15)  # fmt: skip
+
+
+@pytest.fixture
+def api(platform):
+    """A new org with its owner, signed in."""
+    from tests.factories import register
+
+    return register(platform)
+
+
+@pytest.fixture
+def other_api(platform):
+    """A second, unrelated org."""
+    from tests.factories import register
+
+    return register(platform)

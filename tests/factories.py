@@ -1,0 +1,90 @@
+"""Shared test helpers: signed-in clients, users of other roles, waiting for tasks."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import requests
+from sqlalchemy import func, select
+
+FINISHED = ("succeeded", "failed", "cancelled")
+PASSWORD = "correct horse battery staple"
+
+
+class Client:
+    """Real HTTP against the served app, signed in as one principal."""
+
+    def __init__(self, platform, token: str | None = None, **info):
+        self.platform = platform
+        self.token = token
+        self.session = requests.Session()
+        self.__dict__.update(info)
+
+    def request(self, method: str, path: str, *, auth: bool = True, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if auth and self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self.session.request(method, self.platform.base_url + path, headers=headers,
+                                    timeout=kwargs.pop("timeout", 30), **kwargs)  # fmt: skip
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def submit(self, kind: str = "platform.diagnostic", **params) -> dict:
+        resp = self.post("/api/v1/tasks", json={"kind": kind, "params": params})
+        assert resp.status_code == 202, resp.text
+        return resp.json()["data"]
+
+    def wait(self, task_id: str, states=FINISHED, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.get(f"/api/v1/tasks/{task_id}").json()["data"]
+            if task["state"] in states or time.monotonic() > deadline:
+                return task
+            time.sleep(0.05)
+
+
+def unique_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def register(platform, org_name: str | None = None) -> Client:
+    email = unique_email()
+    body = {"email": email, "password": PASSWORD, "name": "Test User"}
+    if org_name:
+        body["org_name"] = org_name
+    resp = requests.post(platform.base_url + "/api/v1/auth/register", json=body, timeout=30)
+    assert resp.status_code == 201, resp.text
+    data = resp.json()["data"]
+    return Client(platform, data["tokens"]["access_token"], email=email, user=data["user"],
+                  tokens=data["tokens"])  # fmt: skip
+
+
+def add_member(owner: Client, role: str) -> Client:
+    """Another user of the owner's org, with ``role``, signed in."""
+    from app.db import session_scope
+    from app.models import User
+    from app.platform.auth import hash_password
+
+    email = unique_email()
+    with session_scope() as s:
+        s.add(User(org_id=owner.user["org_id"], email=email, password_hash=hash_password(PASSWORD),
+                   role=role))  # fmt: skip
+    resp = requests.post(owner.platform.base_url + "/api/v1/auth/login",
+                         json={"email": email, "password": PASSWORD}, timeout=30)  # fmt: skip
+    assert resp.status_code == 200, resp.text
+    return Client(owner.platform, resp.json()["data"]["access_token"], email=email)
+
+
+def count(model) -> int:
+    from app.db import session_scope
+
+    with session_scope() as s:
+        return s.scalar(select(func.count()).select_from(model))
