@@ -65,7 +65,8 @@ class ApiKeys(MethodView):
                      scopes=sorted(set(body["scopes"])))  # fmt: skip
         with session_scope() as s:
             s.add(row)
-        return {**ApiKeySchema().dump(row), "key": key}
+        shown_once = {name: getattr(row, name) for name in ApiKeySchema().fields}
+        return {**shown_once, "key": key}
 
 
 @blp.route("/api-keys/<key_id>", methods=["DELETE"])
