@@ -47,23 +47,25 @@ def _flower_credentials(settings) -> str:
         return settings.flower_basic_auth
     if not settings.is_development:
         raise click.ClickException("set KAIROS_FLOWER_BASIC_AUTH=user:password in production")
-    path = settings.var_path / "flower_auth"
-    if not path.exists():
-        settings.var_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"kairos:{secrets.token_urlsafe(12)}")
-        path.chmod(0o600)
-    return path.read_text().strip()
+    from app.config import dev_secret
+
+    return dev_secret(
+        settings.var_path, "flower_auth", lambda: f"kairos:{secrets.token_urlsafe(12)}"
+    )
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
-             load_dotenv=False)  # fmt: skip
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
 def cli():
     """Kairos: a task-queue platform."""
 
 
-@cli.command()
-@click.option("--procfile", type=click.Path(dir_okay=False), default=None,
-              help="Procfile to run (default: the project's own).")  # fmt: skip
+@cli.command(with_appcontext=False)
+@click.option(
+    "--procfile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Procfile to run (default: the project's own).",
+)
 def up(procfile):
     """Start web, worker, beat and Flower together (what `make run` calls)."""
     from honcho.environ import parse_procfile
@@ -86,9 +88,11 @@ def up(procfile):
     upgrade(settings.database_url)
     click.echo(f"kairos: database ready ({settings.database_url.split('://')[0]})")
     click.echo(f"kairos: API      http://{settings.bind}/api/docs")
-    click.echo(f"kairos: Flower   http://{settings.flower_bind}  "
-               f"(user {env['KAIROS_FLOWER_BASIC_AUTH'].split(':')[0]}, password in "
-               f"{settings.var_path / 'flower_auth'} or KAIROS_FLOWER_BASIC_AUTH)")  # fmt: skip
+    click.echo(
+        f"kairos: Flower   http://{settings.flower_bind}  "
+        f"(user {env['KAIROS_FLOWER_BASIC_AUTH'].split(':')[0]}, password in "
+        f"{settings.var_path / 'flower_auth'} or KAIROS_FLOWER_BASIC_AUTH)"
+    )
 
     path = Path(procfile) if procfile else ROOT / "Procfile"
     manager = Manager()
@@ -98,16 +102,27 @@ def up(procfile):
     sys.exit(manager.returncode)
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 def web():
     """The API under gunicorn with gevent workers (many WebSockets per process)."""
     settings = _settings()
-    _exec([sys.executable, "-m", "gunicorn", "--config", "python:app.gunicorn_conf",
-           "--bind", settings.bind, "--workers", str(settings.web_workers),
-           "app:create_app()"])  # fmt: skip
+    _exec(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:app.gunicorn_conf",
+            "--bind",
+            settings.bind,
+            "--workers",
+            str(settings.web_workers),
+            "app:create_app()",
+        ]
+    )
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option("-Q", "--queues", default=None, help="Comma-separated queues (default: all).")
 @click.option("-c", "--concurrency", type=int, default=None)
 @click.option("--pool", default="prefork", show_default=True)
@@ -116,29 +131,55 @@ def worker(queues, concurrency, pool):
     from app.platform.kinds import QUEUES
 
     settings = _settings()
-    _exec(_celery_argv("worker", "-E", "-l", settings.log_level, "-P", pool,
-                       "-Q", queues or ",".join(QUEUES),
-                       "-c", str(concurrency or settings.worker_concurrency),
-                       "-n", "kairos@%h"))  # fmt: skip
+    _exec(
+        _celery_argv(
+            "worker",
+            "-E",
+            "-l",
+            settings.log_level,
+            "-P",
+            pool,
+            "-Q",
+            queues or ",".join(QUEUES),
+            "-c",
+            str(concurrency or settings.worker_concurrency),
+            "-n",
+            "kairos@%h",
+        )
+    )
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 def beat():
     """The periodic scheduler; safe to start more than one (only one sends)."""
     settings = _settings()
     settings.var_path.mkdir(parents=True, exist_ok=True)
-    _exec(_celery_argv("beat", "-l", settings.log_level,
-                       "-S", "schedules.scheduler:LockedScheduler",
-                       "-s", str(settings.var_path / "celerybeat-schedule")))  # fmt: skip
+    _exec(
+        _celery_argv(
+            "beat",
+            "-l",
+            settings.log_level,
+            "-S",
+            "schedules.scheduler:LockedScheduler",
+            "-s",
+            str(settings.var_path / "celerybeat-schedule"),
+        )
+    )
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 def flower():
     """Flower, behind basic auth, on KAIROS_FLOWER_BIND."""
     settings = _settings()
     host, _, port = settings.flower_bind.rpartition(":")
-    _exec(_celery_argv("flower", f"--address={host}", f"--port={port}",
-                       f"--basic-auth={_flower_credentials(settings)}"))  # fmt: skip
+    _exec(
+        _celery_argv(
+            "flower",
+            f"--address={host}",
+            f"--port={port}",
+            f"--basic-auth={_flower_credentials(settings)}",
+        )
+    )
 
 
 @cli.group()
@@ -146,7 +187,7 @@ def db():
     """Database schema."""
 
 
-@db.command("upgrade")
+@db.command("upgrade", with_appcontext=False)
 def db_upgrade():
     """Apply every migration not yet applied."""
     from migrations import upgrade
@@ -161,7 +202,7 @@ def user():
     """Users."""
 
 
-@user.command("create")
+@user.command("create", with_appcontext=False)
 @click.option("--email", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(["owner", "admin", "member", "viewer"]), default="owner")
@@ -187,8 +228,9 @@ def user_create(email, password, role, org_id, org_name):
             org_id = org.id
         elif s.get(Org, org_id) is None:
             raise click.ClickException(f"no org {org_id}")
-        row = User(org_id=org_id, email=email.lower(), password_hash=hash_password(password),
-                   role=role)  # fmt: skip
+        row = User(
+            org_id=org_id, email=email.lower(), password_hash=hash_password(password), role=role
+        )
         s.add(row)
         s.flush()
         click.echo(f"created user {row.id} ({role}) in org {org_id}")
@@ -199,7 +241,7 @@ def apikey():
     """API keys."""
 
 
-@apikey.command("create")
+@apikey.command("create", with_appcontext=False)
 @click.option("--email", required=True, help="The admin or owner the key is created for.")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["admin", "member", "viewer"]), default="member")
@@ -217,8 +259,17 @@ def apikey_create(email, name, role, scopes):
         if owner is None or owner.role not in ("owner", "admin"):
             raise click.ClickException(f"{email} is not an admin or owner")
         key, prefix, digest = new_api_key()
-        s.add(ApiKey(org_id=owner.org_id, created_by=owner.id, name=name, prefix=prefix,
-                     key_hash=digest, role=role, scopes=sorted(set(scopes))))  # fmt: skip
+        s.add(
+            ApiKey(
+                org_id=owner.org_id,
+                created_by=owner.id,
+                name=name,
+                prefix=prefix,
+                key_hash=digest,
+                role=role,
+                scopes=sorted(set(scopes)),
+            )
+        )
     click.echo(key)
 
 
@@ -227,7 +278,7 @@ def redis():
     """The private Redis started when no other is available."""
 
 
-@redis.command("url")
+@redis.command("url", with_appcontext=False)
 def redis_url_cmd():
     """Print the Redis URL the platform uses (starting the private one if needed)."""
     from app.redis_conn import resolve_redis_url
@@ -235,7 +286,7 @@ def redis_url_cmd():
     click.echo(resolve_redis_url(announce=lambda msg: click.echo(msg, err=True)))
 
 
-@redis.command("stop")
+@redis.command("stop", with_appcontext=False)
 def redis_stop():
     """Stop the private Redis under var/, if it runs."""
     from app.localredis import stop_private_redis

@@ -144,7 +144,7 @@ def _validate(values: dict) -> None:
         raise ConfigError("flower_basic_auth", "expected user:password")
 
 
-def _dev_secret(var_path: Path, name: str, make) -> str:
+def dev_secret(var_path: Path, name: str, make) -> str:
     """A development secret generated once and kept in var/ (never a constant in the code)."""
     path = var_path / name
     if path.exists():
@@ -187,7 +187,7 @@ def load_settings(environ: dict | None = None, toml_path: str | None = None) -> 
     if not values["secret_key"]:
         if values["env"] == "production":
             raise ConfigError("secret_key", "set KAIROS_SECRET_KEY in production")
-        values["secret_key"] = _dev_secret(var_path, "secret_key", lambda: secrets.token_hex(32))
+        values["secret_key"] = dev_secret(var_path, "secret_key", lambda: secrets.token_hex(32))
     if len(values["secret_key"]) < 32:
         raise ConfigError("secret_key", "must be at least 32 characters")
     return Settings(**values)

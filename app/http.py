@@ -51,7 +51,9 @@ class ApiError(Exception):
 
 
 def not_found(what: str) -> ApiError:
-    return ApiError(404, f"{what.upper().replace(' ', '_')}_NOT_FOUND", f"{what.capitalize()} not found")
+    return ApiError(
+        404, f"{what.upper().replace(' ', '_')}_NOT_FOUND", f"{what.capitalize()} not found"
+    )
 
 
 def success(data=None, *, status: int = 200, meta: dict | None = None, message=None, headers=None):
@@ -96,8 +98,9 @@ def _http_exception(exc: HTTPException):
     headers = dict(data.get("headers") or {})
     if getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
-    return error_response(status, DEFAULT_CODES.get(status, HTTPStatus(status).name), message,
-                          errors, headers)  # fmt: skip
+    return error_response(
+        status, DEFAULT_CODES.get(status, HTTPStatus(status).name), message, errors, headers
+    )
 
 
 def _api_error(exc: ApiError):

@@ -58,18 +58,27 @@ def ensure_private_redis(var_path: Path, timeout: float = 10.0) -> tuple[str, bo
         subprocess.run(
             [
                 server_binary(),
-                "--port", "0",
-                "--unixsocket", str(p["sock"]),
-                "--unixsocketperm", "700",
-                "--save", "",
-                "--appendonly", "no",
-                "--daemonize", "yes",
-                "--pidfile", str(p["pid"]),
-                "--logfile", str(p["log"]),
-                "--dir", str(p["dir"]),
+                "--port",
+                "0",
+                "--unixsocket",
+                str(p["sock"]),
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(p["pid"]),
+                "--logfile",
+                str(p["log"]),
+                "--dir",
+                str(p["dir"]),
             ],
             check=True,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + timeout
         while not _alive(p["sock"]):
             if time.monotonic() > deadline:

@@ -27,9 +27,11 @@ HTTP_REQUESTS = Counter(
     "kairos_http_requests", "HTTP requests answered.", ["method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
-    "kairos_http_request_duration_seconds", "Time to answer an HTTP request.",
-    ["method", "route"], buckets=LATENCY_BUCKETS,
-)  # fmt: skip
+    "kairos_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
 TASKS_SUBMITTED = Counter("kairos_tasks_submitted", "Tasks accepted by the API.", ["kind"])
 TASKS_SUCCEEDED = Counter("kairos_tasks_succeeded", "Tasks that succeeded.", ["kind"])
 TASKS_FAILED = Counter("kairos_tasks_failed", "Tasks that failed.", ["kind", "code"])

@@ -37,7 +37,9 @@ def resolve_redis_url(announce=print) -> str:
 
     url, started = ensure_private_redis(settings.var_path)
     if started:
-        announce(f"kairos: no Redis configured or on localhost:6379; started a private one at {url}")
+        announce(
+            f"kairos: no Redis configured or on localhost:6379; started a private one at {url}"
+        )
     return url
 
 

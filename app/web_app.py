@@ -45,12 +45,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         API_SPEC_OPTIONS={
-            "components": {"securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key"},
-                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-            }},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT or API key",
+                    },
+                    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                }
+            },
             "security": [{"bearer": []}, {"apiKey": []}],
-        },  # fmt: skip
+        },
         RATELIMIT_STORAGE_URI=limiter_storage_url(redis_url()),
         RATELIMIT_DEFAULT=settings.rate_limit,
     )
@@ -87,8 +93,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             and (request.content_length or 0) > 0
             and request.mimetype not in BODY_TYPES
         ):
-            raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
-                           f"Unsupported Content-Type {request.mimetype!r}; send application/json")  # fmt: skip
+            raise ApiError(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                f"Unsupported Content-Type {request.mimetype!r}; send application/json",
+            )
 
     @app.after_request
     def _after(response):

@@ -7,6 +7,7 @@ seconds if the holder dies. This is the single-beat guarantee, without a separat
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -45,8 +46,9 @@ class LockedScheduler(PersistentScheduler):
             return True
         acquired = bool(client.set(LOCK_KEY, self.token, nx=True, ex=LOCK_TTL))
         if acquired != self.holding:
-            log.info("beat_lock_acquired" if acquired else "beat_lock_lost",
-                     extra={"token": self.token})  # fmt: skip
+            log.info(
+                "beat_lock_acquired" if acquired else "beat_lock_lost", extra={"token": self.token}
+            )
         self.holding = acquired
         return acquired
 
@@ -63,8 +65,6 @@ class LockedScheduler(PersistentScheduler):
 
     def close(self):
         if self.holding:
-            try:
+            with contextlib.suppress(Exception):
                 get_redis().eval(_RELEASE, 1, LOCK_KEY, self.token)
-            except Exception:
-                pass
         super().close()

@@ -118,8 +118,10 @@ def database_url(request):
         return
     base = _postgres_url()
     if base is None:
-        pytest.skip("PostgreSQL leg skipped: no server on 127.0.0.1:5432 "
-                    "and KAIROS_TEST_DATABASE_URL is not set")  # fmt: skip
+        pytest.skip(
+            "PostgreSQL leg skipped: no server on 127.0.0.1:5432 "
+            "and KAIROS_TEST_DATABASE_URL is not set"
+        )
     url, drop = _fresh_postgres(base)
     yield url
     drop()
@@ -169,8 +171,14 @@ def _worker(app):
     import workers.platform  # noqa: F401 - registers the tasks, as the worker's `include` does
     from workers.celery_app import celery
 
-    return start_worker(celery, pool="threads", concurrency=4, perform_ping_check=False,
-                        loglevel="WARNING", shutdown_timeout=15)  # fmt: skip
+    return start_worker(
+        celery,
+        pool="threads",
+        concurrency=4,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=15,
+    )
 
 
 @pytest.fixture

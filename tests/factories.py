@@ -25,8 +25,13 @@ class Client:
         headers = kwargs.pop("headers", {})
         if auth and self.token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self.token}"
-        return self.session.request(method, self.platform.base_url + path, headers=headers,
-                                    timeout=kwargs.pop("timeout", 30), **kwargs)  # fmt: skip
+        return self.session.request(
+            method,
+            self.platform.base_url + path,
+            headers=headers,
+            timeout=kwargs.pop("timeout", 30),
+            **kwargs,
+        )
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -63,8 +68,13 @@ def register(platform, org_name: str | None = None) -> Client:
     resp = requests.post(platform.base_url + "/api/v1/auth/register", json=body, timeout=30)
     assert resp.status_code == 201, resp.text
     data = resp.json()["data"]
-    return Client(platform, data["tokens"]["access_token"], email=email, user=data["user"],
-                  tokens=data["tokens"])  # fmt: skip
+    return Client(
+        platform,
+        data["tokens"]["access_token"],
+        email=email,
+        user=data["user"],
+        tokens=data["tokens"],
+    )
 
 
 def add_member(owner: Client, role: str) -> Client:
@@ -75,10 +85,19 @@ def add_member(owner: Client, role: str) -> Client:
 
     email = unique_email()
     with session_scope() as s:
-        s.add(User(org_id=owner.user["org_id"], email=email, password_hash=hash_password(PASSWORD),
-                   role=role))  # fmt: skip
-    resp = requests.post(owner.platform.base_url + "/api/v1/auth/login",
-                         json={"email": email, "password": PASSWORD}, timeout=30)  # fmt: skip
+        s.add(
+            User(
+                org_id=owner.user["org_id"],
+                email=email,
+                password_hash=hash_password(PASSWORD),
+                role=role,
+            )
+        )
+    resp = requests.post(
+        owner.platform.base_url + "/api/v1/auth/login",
+        json={"email": email, "password": PASSWORD},
+        timeout=30,
+    )
     assert resp.status_code == 200, resp.text
     return Client(owner.platform, resp.json()["data"]["access_token"], email=email)
 
@@ -88,3 +107,52 @@ def count(model) -> int:
 
     with session_scope() as s:
         return s.scalar(select(func.count()).select_from(model))
+
+
+class Feed:
+    """A real WebSocket client on /api/v1/ws."""
+
+    def __init__(self, platform, token: str | None = None, timeout: float = 20):
+        import websocket
+
+        url = platform.ws_url + (f"?token={token}" if token else "")
+        self.ws = websocket.create_connection(url, timeout=timeout)
+
+    def send(self, message: dict) -> None:
+        import json
+
+        self.ws.send(json.dumps(message))
+
+    def recv(self) -> dict:
+        import json
+
+        return json.loads(self.ws.recv())
+
+    def until(self, predicate, limit: int = 500) -> list[dict]:
+        """Messages up to and including the first that satisfies ``predicate``."""
+        seen = []
+        for _ in range(limit):
+            message = self.recv()
+            seen.append(message)
+            if predicate(message):
+                return seen
+        raise AssertionError(f"predicate never held in {limit} messages: {seen[-5:]}")
+
+    def close_code(self) -> int | None:
+        """Read until the server closes; return its close code."""
+        import websocket
+
+        while True:
+            try:
+                opcode, data = self.ws.recv_data(control_frame=True)
+            except websocket.WebSocketConnectionClosedException:
+                return None
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def is_end_of(task_id: str):
+    return lambda m: m.get("task_id") == task_id and m["type"] in ("complete", "error")

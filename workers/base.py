@@ -128,8 +128,13 @@ class TrackedTask(Task):
             changed = s.execute(
                 update(TaskRow)
                 .where(TaskRow.id == task_id, or_(*takeover))
-                .values(state="running", attempts=TaskRow.attempts + 1, started_at=now,
-                        updated_at=now, worker=self.request.hostname)  # fmt: skip
+                .values(
+                    state="running",
+                    attempts=TaskRow.attempts + 1,
+                    started_at=now,
+                    updated_at=now,
+                    worker=self.request.hostname,
+                )
             ).rowcount
             if not changed:
                 log.info("task_skipped", extra={"task_id": task_id, "redelivered": redelivered})
@@ -139,8 +144,11 @@ class TrackedTask(Task):
             ).one()
         attempt = Attempt(task_id, org_id, kind, number, time.monotonic())
         if number > get_settings().task_max_deliveries:
-            self._fail(attempt, "POISON_MESSAGE",
-                       f"Gave up after {number - 1} deliveries that did not finish")  # fmt: skip
+            self._fail(
+                attempt,
+                "POISON_MESSAGE",
+                f"Gave up after {number - 1} deliveries that did not finish",
+            )
             return None
         self._emit(attempt, "progress", stage="running", percent=0, message=None)
         return attempt
@@ -152,15 +160,19 @@ class TrackedTask(Task):
             return bool(
                 s.execute(
                     update(TaskRow)
-                    .where(TaskRow.id == attempt.task_id, TaskRow.state == "running",
-                           TaskRow.attempts == attempt.number)  # fmt: skip
+                    .where(
+                        TaskRow.id == attempt.task_id,
+                        TaskRow.state == "running",
+                        TaskRow.attempts == attempt.number,
+                    )
                     .values(updated_at=now, **values)
                 ).rowcount
             )
 
     def _succeed(self, attempt: Attempt, result) -> None:
-        if self._finish(attempt, state="succeeded", result=result, progress=100,
-                        finished_at=utcnow()):  # fmt: skip
+        if self._finish(
+            attempt, state="succeeded", result=result, progress=100, finished_at=utcnow()
+        ):
             metrics.TASKS_SUCCEEDED.labels(attempt.kind).inc()
             metrics.TASK_DURATION.labels(attempt.kind).observe(time.monotonic() - attempt.started)
             self._emit(attempt, "complete", data=result)
@@ -181,10 +193,16 @@ class TrackedTask(Task):
         delay = exc.retry_after if exc.retry_after is not None else backoff(retries)
         delay = min(delay, BACKOFF_MAX)
         error = {"code": exc.code, "message": exc.message}
-        if self._finish(attempt, state="retrying", error=error, retries=retries + 1,
-                        sent_at=utcnow()):  # fmt: skip
-            self._emit(attempt, "progress", stage="retrying", percent=0,
-                       message=f"{exc.message}; retry {retries + 1} in {delay:.0f}s")  # fmt: skip
+        if self._finish(
+            attempt, state="retrying", error=error, retries=retries + 1, sent_at=utcnow()
+        ):
+            self._emit(
+                attempt,
+                "progress",
+                stage="retrying",
+                percent=0,
+                message=f"{exc.message}; retry {retries + 1} in {delay:.0f}s",
+            )
             raise self.retry(exc=exc, countdown=delay, max_retries=None)
 
     # --- what a task body calls -------------------------------------------------------------
@@ -213,9 +231,11 @@ class TrackedTask(Task):
         settings = get_settings()
         event = events.make_event(type_, attempt.task_id, attempt.kind, **fields)
         try:
-            events.publish(attempt.org_id, event, maxlen=settings.event_stream_maxlen,
-                           ttl=settings.event_ttl)  # fmt: skip
+            events.publish(
+                attempt.org_id, event, maxlen=settings.event_stream_maxlen, ttl=settings.event_ttl
+            )
         except Exception as exc:
             # Events are a convenience; the row is the truth. Never fail a task over one.
-            log.warning("event_publish_failed", extra={"task_id": attempt.task_id,
-                                                       "error": str(exc)})  # fmt: skip
+            log.warning(
+                "event_publish_failed", extra={"task_id": attempt.task_id, "error": str(exc)}
+            )

@@ -7,14 +7,13 @@ task name without importing any task module.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-import socket
 import threading
-from datetime import UTC, datetime
 
-from celery import Celery, signals
+from celery import Celery, bootsteps, signals
 from kombu import Queue
 
 from app.platform.kinds import QUEUES, REGISTRY, load_all, longest_time_limit
@@ -71,8 +70,7 @@ def make_celery(redis_url: str | None = None) -> Celery:
 
 def send_task_message(app: Celery, task) -> None:
     """Enqueue a task row by name. The message's task id is the row id."""
-    app.send_task(task.kind, kwargs=task.params, task_id=task.id, queue=task.queue,
-                  retry=True)  # fmt: skip
+    app.send_task(task.kind, kwargs=task.params, task_id=task.id, queue=task.queue, retry=True)
 
 
 celery = make_celery()
@@ -113,29 +111,27 @@ class Heartbeat(threading.Thread):
         self.stopped.set()
         from app.redis_conn import get_redis
 
-        try:
+        with contextlib.suppress(Exception):
             get_redis().delete(self.key)
-        except Exception:
-            pass
 
 
-_heartbeats: dict[str, Heartbeat] = {}
+class HeartbeatStep(bootsteps.StartStopStep):
+    """Runs the heartbeat for as long as the worker runs (a bootstep, so embedded workers too)."""
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.heartbeat: Heartbeat | None = None
+
+    def start(self, worker):
+        queues = worker.app.amqp.queues
+        names = sorted(queues.consume_from or queues)
+        self.heartbeat = Heartbeat(worker.hostname, names)
+        self.heartbeat.start()
+        log.info("worker_heartbeat_started", extra={"hostname": worker.hostname, "queues": names})
+
+    def stop(self, worker):
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
 
 
-@signals.worker_ready.connect
-def _start_heartbeat(sender=None, **_kwargs):
-    hostname = getattr(sender, "hostname", None) or socket.gethostname()
-    queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
-    beat = Heartbeat(hostname, queues)
-    _heartbeats[hostname] = beat
-    beat.start()
-    log.info("worker_ready", extra={"hostname": hostname, "queues": queues,
-                                    "at": datetime.now(UTC).isoformat()})  # fmt: skip
-
-
-@signals.worker_shutdown.connect
-def _stop_heartbeat(sender=None, **_kwargs):
-    hostname = getattr(sender, "hostname", None)
-    beat = _heartbeats.pop(hostname, None)
-    if beat is not None:
-        beat.stop()
+celery.steps["worker"].add(HeartbeatStep)

@@ -57,10 +57,12 @@ def janitor():
     resent = failed = 0
     with session_scope() as s:
         lost = s.scalars(
-            select(TaskRow).where(
+            select(TaskRow)
+            .where(
                 TaskRow.state.in_(("queued", "retrying")),
                 TaskRow.sent_at < now - timedelta(seconds=settings.requeue_after),
-            ).limit(500)
+            )
+            .limit(500)
         ).all()
         for row in lost:
             try:
@@ -72,15 +74,18 @@ def janitor():
             resent += 1
     for kind in REGISTRY.values():
         cutoff = now - timedelta(seconds=kind.time_limit + JANITOR_GRACE)
-        error = {"code": "TIME_LIMIT_EXCEEDED",
-                 "message": f"No worker finished the task within {kind.time_limit}s"}  # fmt: skip
+        error = {
+            "code": "TIME_LIMIT_EXCEEDED",
+            "message": f"No worker finished the task within {kind.time_limit}s",
+        }
         finished = []
         with session_scope() as s:
             dead = s.execute(
                 select(TaskRow.id, TaskRow.org_id).where(
-                    TaskRow.kind == kind.name, TaskRow.state == "running",
+                    TaskRow.kind == kind.name,
+                    TaskRow.state == "running",
                     TaskRow.started_at < cutoff,
-                )  # fmt: skip
+                )
             ).all()
             for task_id, org_id in dead:
                 changed = s.execute(

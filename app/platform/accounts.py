@@ -36,8 +36,9 @@ VERIFY_MAX_AGE = 7 * 24 * 3600
 
 class RegisterSchema(Schema):
     email = ma.fields.Email(required=True)
-    password = ma.fields.String(required=True, load_only=True,
-                                validate=ma.validate.Length(min=8, max=256))  # fmt: skip
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=8, max=256)
+    )
     name = ma.fields.String(validate=ma.validate.Length(max=200))
     org_name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
 
@@ -79,10 +80,16 @@ class RegisteredSchema(Schema):
 
 
 def _user_json(user: User, org: Org) -> dict:
-    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-            "org_id": org.id, "org_name": org.name,
-            "email_verified": user.email_verified_at is not None,
-            "created_at": user.created_at}  # fmt: skip
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "org_id": org.id,
+        "org_name": org.name,
+        "email_verified": user.email_verified_at is not None,
+        "created_at": user.created_at,
+    }
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -96,10 +103,15 @@ def _send_verification(user: User) -> None:
     # The mail kind is internal; enqueue it directly rather than through the public registry.
     from app.platform.kinds import SEND_MAIL
 
-    task_service.enqueue_internal(system, SEND_MAIL, {
-        "to": user.email, "subject": "Verify your Kairos e-mail address",
-        "body": f"Welcome to Kairos.\n\nConfirm this address by opening:\n{link}\n",
-    })  # fmt: skip
+    task_service.enqueue_internal(
+        system,
+        SEND_MAIL,
+        {
+            "to": user.email,
+            "subject": "Verify your Kairos e-mail address",
+            "body": f"Welcome to Kairos.\n\nConfirm this address by opening:\n{link}\n",
+        },
+    )
 
 
 @blp.route("/auth/register", methods=["POST"])
@@ -115,8 +127,13 @@ def register(body):
         org = Org(name=body.get("org_name") or f"{email.split('@')[0]}'s org")
         s.add(org)
         s.flush()
-        user = User(org_id=org.id, email=email, name=body.get("name"),
-                    password_hash=hash_password(body["password"]), role="owner")  # fmt: skip
+        user = User(
+            org_id=org.id,
+            email=email,
+            name=body.get("name"),
+            password_hash=hash_password(body["password"]),
+            role="owner",
+        )
         s.add(user)
         try:
             s.flush()
@@ -132,11 +149,19 @@ def register(body):
 @blp.route("/auth/login", methods=["POST"])
 @limiter.limit(lambda: get_settings().auth_rate_limit)
 @blp.response(200, TokensSchema)
-@blp.doc(requestBody={"content": {
-    "application/json": {"schema": LoginSchema},
-    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
-        "username": {"type": "string"}, "password": {"type": "string"}}}},
-}})  # fmt: skip
+@blp.doc(
+    requestBody={
+        "content": {
+            "application/json": {"schema": LoginSchema},
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                }
+            },
+        }
+    }
+)
 def login():
     """Exchange e-mail and password for tokens: JSON, or form fields `username`/`password`."""
     if request.mimetype == "application/json":

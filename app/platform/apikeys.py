@@ -22,8 +22,7 @@ SCOPES = ("service", "tasks", "admin")
 class ApiKeyCreateSchema(Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     role = ma.fields.String(load_default="member", validate=ma.validate.OneOf(ROLES))
-    scopes = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(SCOPES)),
-                            load_default=list)  # fmt: skip
+    scopes = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(SCOPES)), load_default=list)
 
 
 class ApiKeySchema(Schema):
@@ -60,9 +59,15 @@ class ApiKeys(MethodView):
         if not principal.has_role(body["role"]):
             raise ApiError(403, "FORBIDDEN", "A key cannot have a higher role than its creator")
         key, prefix, digest = new_api_key()
-        row = ApiKey(org_id=principal.org_id, created_by=principal.user_id, name=body["name"],
-                     prefix=prefix, key_hash=digest, role=body["role"],
-                     scopes=sorted(set(body["scopes"])))  # fmt: skip
+        row = ApiKey(
+            org_id=principal.org_id,
+            created_by=principal.user_id,
+            name=body["name"],
+            prefix=prefix,
+            key_hash=digest,
+            role=body["role"],
+            scopes=sorted(set(body["scopes"])),
+        )
         with session_scope() as s:
             s.add(row)
         shown_once = {name: getattr(row, name) for name in ApiKeySchema().fields}

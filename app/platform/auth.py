@@ -139,8 +139,9 @@ def _principal_from_key(key: str) -> Principal:
         now = datetime.now(UTC)
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
             row.last_used_at = now  # at most one write a minute per key
-        return Principal("api_key", row.id, row.org_id, row.role, row.created_by,
-                         frozenset(row.scopes or ()))  # fmt: skip
+        return Principal(
+            "api_key", row.id, row.org_id, row.role, row.created_by, frozenset(row.scopes or ())
+        )
 
 
 def principal_from_token(token: str) -> Principal:
@@ -170,8 +171,13 @@ def local_principal() -> Principal:
             org = Org(name="local")
             s.add(org)
             s.flush()
-            user = User(org_id=org.id, email="local@localhost", name="Local user",
-                        password_hash=hash_password(secrets.token_hex(16)), role="owner")  # fmt: skip
+            user = User(
+                org_id=org.id,
+                email="local@localhost",
+                name="Local user",
+                password_hash=hash_password(secrets.token_hex(16)),
+                role="owner",
+            )
             s.add(user)
             s.flush()
         return Principal("local", user.id, user.org_id, "owner", user.id)

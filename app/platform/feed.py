@@ -120,14 +120,21 @@ class FeedConnection:
             if not isinstance(message, dict):
                 raise ValueError
         except ValueError:
-            self.send({"type": "error", "code": "VALIDATION_ERROR", "message": "Expected a JSON object"})
+            self.send(
+                {"type": "error", "code": "VALIDATION_ERROR", "message": "Expected a JSON object"}
+            )
             return
         handler = getattr(self, f"_on_{message.get('type')}", None)
         if message.get("type") in SHORTHANDS:
             handler = self._on_shorthand
         if handler is None:
-            self.send({"type": "error", "code": "VALIDATION_ERROR",
-                       "message": f"Unknown message type: {message.get('type')!r}"})  # fmt: skip
+            self.send(
+                {
+                    "type": "error",
+                    "code": "VALIDATION_ERROR",
+                    "message": f"Unknown message type: {message.get('type')!r}",
+                }
+            )
             return
         try:
             handler(message)
@@ -154,7 +161,9 @@ class FeedConnection:
             try:
                 events.id_key(str(after))
             except ValueError:
-                raise ApiError(400, "VALIDATION_ERROR", "last_event_id is not an event id") from None
+                raise ApiError(
+                    400, "VALIDATION_ERROR", "last_event_id is not an event id"
+                ) from None
         task = task_service.get(self.principal, target)
         self.send({"type": "ack", "of": "subscribe", "task_id": task.id, "state": task.state})
         self.listener.put(("subscribe", (task.id, after)))

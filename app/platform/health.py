@@ -58,17 +58,24 @@ def ready():
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:
-        raise ApiError(503, "NOT_READY", "Database is not reachable",
-                       {"database": ["unreachable"]}) from None  # fmt: skip
+        raise ApiError(
+            503, "NOT_READY", "Database is not reachable", {"database": ["unreachable"]}
+        ) from None
     try:
         get_redis().ping()
         workers = live_workers()
     except Exception:
-        raise ApiError(503, "NOT_READY", "Redis is not reachable", {"redis": ["unreachable"]}) from None
+        raise ApiError(
+            503, "NOT_READY", "Redis is not reachable", {"redis": ["unreachable"]}
+        ) from None
     idle = [q for q in QUEUES if not workers.get(q)]
     if idle:
-        raise ApiError(503, "NOT_READY", f"No live worker for queue(s): {', '.join(idle)}",
-                       {"queues": [f"{q}: no worker" for q in idle]})  # fmt: skip
+        raise ApiError(
+            503,
+            "NOT_READY",
+            f"No live worker for queue(s): {', '.join(idle)}",
+            {"queues": [f"{q}: no worker" for q in idle]},
+        )
     return {"database": "ok", "redis": "ok", "queues": workers}
 
 

@@ -143,5 +143,6 @@ class Follower:
 
     def replay(self, task_id: str, after: str | None = None) -> list[dict]:
         if after is None and task_id in self.last:
-            after = "%d-%d" % self.last[task_id]
+            ms, seq = self.last[task_id]
+            after = f"{ms}-{seq}"
         return [e for e in events.replay(task_id, after) if self.accept(e)]

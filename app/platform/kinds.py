@@ -62,8 +62,7 @@ def longest_time_limit() -> int:
 class DiagnosticParams(Schema):
     steps = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     sleep = ma.fields.Float(load_default=0.0, validate=validate.Range(min=0, max=60))
-    fail_at = ma.fields.Integer(load_default=None, allow_none=True,
-                                validate=validate.Range(min=1))  # fmt: skip
+    fail_at = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     payload_bytes = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=5_000_000))
 
     @ma.validates_schema
@@ -91,10 +90,22 @@ DIAGNOSTIC = register(
     )
 )
 SEND_MAIL = register(
-    TaskKind(name="platform.send_mail", queue="mail", schema=MailParams, public=False,
-             description="Delivers one e-mail.", soft_time_limit=60, time_limit=90)  # fmt: skip
+    TaskKind(
+        name="platform.send_mail",
+        queue="mail",
+        schema=MailParams,
+        public=False,
+        description="Delivers one e-mail.",
+        soft_time_limit=60,
+        time_limit=90,
+    )
 )
 JANITOR = register(
-    TaskKind(name="platform.janitor", queue="default", schema=Schema, public=False,
-             description="Re-sends lost queued tasks; fails tasks past their hard limit.")  # fmt: skip
+    TaskKind(
+        name="platform.janitor",
+        queue="default",
+        schema=Schema,
+        public=False,
+        description="Re-sends lost queued tasks; fails tasks past their hard limit.",
+    )
 )

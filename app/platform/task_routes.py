@@ -58,8 +58,13 @@ class TaskSchema(Schema):
 
     def _links(self, task) -> dict:
         base = f"/api/v1/tasks/{task.id}"
-        return {"self": base, "events": f"{base}/events", "cancel": base,
-                "retry": f"{base}/retry", "ws": "/api/v1/ws"}  # fmt: skip
+        return {
+            "self": base,
+            "events": f"{base}/events",
+            "cancel": base,
+            "retry": f"{base}/retry",
+            "ws": "/api/v1/ws",
+        }
 
 
 class TaskKindSchema(Schema):
@@ -72,8 +77,10 @@ class TaskKindSchema(Schema):
     params = ma.fields.Method("_params")
 
     def _params(self, kind) -> dict:
-        return {name: {"type": type(f).__name__, "required": f.required}
-                for name, f in kind.schema().fields.items()}  # fmt: skip
+        return {
+            name: {"type": type(f).__name__, "required": f.required}
+            for name, f in kind.schema().fields.items()
+        }
 
 
 _task_schema = TaskSchema()
@@ -93,8 +100,12 @@ class Tasks(MethodView):
     @require("member")
     @blp.arguments(TaskSubmitSchema)
     @blp.response(202, TaskSchema)
-    @blp.alt_response(200, schema=TaskSchema, description="Finished within Prefer: wait=N, "
-                      "or the earlier task of the same Idempotency-Key")  # fmt: skip
+    @blp.alt_response(
+        200,
+        schema=TaskSchema,
+        description="Finished within Prefer: wait=N, "
+        "or the earlier task of the same Idempotency-Key",
+    )
     def post(self, body):
         """Submit a task of any registered kind.
 
@@ -104,8 +115,12 @@ class Tasks(MethodView):
         principal = current_principal()
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:
-            raise ApiError(400, "VALIDATION_ERROR", "Invalid input",
-                           {"Idempotency-Key": ["Must be 1 to 200 characters"]})  # fmt: skip
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "Invalid input",
+                {"Idempotency-Key": ["Must be 1 to 200 characters"]},
+            )
         task, created = task_service.submit(principal, body["kind"], body["params"], key)
         headers = {"Location": f"/api/v1/tasks/{task.id}"}
         wait = _prefer_wait()
@@ -122,9 +137,11 @@ class Tasks(MethodView):
     def get(self, query, pagination_parameters):
         """List the org's tasks, newest first; filter by `kind` and `state`."""
         rows, total = task_service.listing(
-            current_principal(), **query,
-            page=pagination_parameters.page, page_size=pagination_parameters.page_size,
-        )  # fmt: skip
+            current_principal(),
+            **query,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = total
         return rows
 
@@ -154,8 +171,14 @@ def retry_task(task_id):
 
 
 @blp.route("/tasks/<task_id>/events", methods=["GET"])
-@blp.doc(responses={200: {"description": "text/event-stream of task events",
-                          "content": {"text/event-stream": {}}}})  # fmt: skip
+@blp.doc(
+    responses={
+        200: {
+            "description": "text/event-stream of task events",
+            "content": {"text/event-stream": {}},
+        }
+    }
+)
 def task_events(task_id):
     """Server-Sent Events: the task's events so far, then live ones until it ends.
 

@@ -29,8 +29,9 @@ log = logging.getLogger("kairos.tasks")
 def _kind_for(principal: Principal, name: str) -> TaskKind:
     kind = REGISTRY.get(name)
     if kind is None or not kind.public:
-        raise ApiError(400, "VALIDATION_ERROR", "Invalid input",
-                       {"kind": [f"Unknown task kind: {name}"]})  # fmt: skip
+        raise ApiError(
+            400, "VALIDATION_ERROR", "Invalid input", {"kind": [f"Unknown task kind: {name}"]}
+        )
     if not principal.has_role(kind.role):
         raise ApiError(403, "FORBIDDEN", f"{name} requires the {kind.role} role")
     if not principal.has_scope(kind.scope):
@@ -45,8 +46,13 @@ def _load_params(kind: TaskKind, params: dict | None) -> dict:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"params": exc.messages}) from None
 
 
-def submit(principal: Principal, kind_name: str, params: dict | None,
-           idempotency_key: str | None = None, retried_from: str | None = None) -> tuple[Task, bool]:  # fmt: skip
+def submit(
+    principal: Principal,
+    kind_name: str,
+    params: dict | None,
+    idempotency_key: str | None = None,
+    retried_from: str | None = None,
+) -> tuple[Task, bool]:
     """Record and enqueue a task; returns (task, created). Same key, same caller → same task."""
     kind = _kind_for(principal, kind_name)
     clean = _load_params(kind, params)
@@ -64,10 +70,20 @@ def enqueue_internal(principal: Principal, kind: TaskKind, params: dict) -> Task
 
 def _record_and_send(principal, kind, clean, idempotency_key, retried_from) -> tuple[Task, bool]:
     now = datetime.now(UTC)
-    task = Task(org_id=principal.org_id, owner_id=principal.user_id, caller=principal.caller,
-                kind=kind.name, queue=kind.queue, params=clean, state="queued",
-                idempotency_key=idempotency_key, retried_from=retried_from,
-                created_at=now, updated_at=now, sent_at=now)  # fmt: skip
+    task = Task(
+        org_id=principal.org_id,
+        owner_id=principal.user_id,
+        caller=principal.caller,
+        kind=kind.name,
+        queue=kind.queue,
+        params=clean,
+        state="queued",
+        idempotency_key=idempotency_key,
+        retried_from=retried_from,
+        created_at=now,
+        updated_at=now,
+        sent_at=now,
+    )
     try:
         with session_scope() as s:
             s.add(task)
@@ -85,8 +101,11 @@ def _record_and_send(principal, kind, clean, idempotency_key, retried_from) -> t
 def _by_idempotency_key(principal: Principal, key: str) -> Task | None:
     with session_scope() as s:
         return s.scalar(
-            select(Task).where(Task.org_id == principal.org_id, Task.caller == principal.caller,
-                               Task.idempotency_key == key)  # fmt: skip
+            select(Task).where(
+                Task.org_id == principal.org_id,
+                Task.caller == principal.caller,
+                Task.idempotency_key == key,
+            )
         )
 
 
@@ -106,9 +125,14 @@ def _send(task: Task) -> None:
         error = {"code": "BROKER_UNAVAILABLE", "message": "The task queue is unavailable"}
         now = datetime.now(UTC)
         with session_scope() as s:
-            s.execute(update(Task).where(Task.id == task.id)
-                      .values(state="failed", error=error, finished_at=now, updated_at=now))  # fmt: skip
-        raise ApiError(503, "BROKER_UNAVAILABLE", "The task queue is unavailable; try again") from None
+            s.execute(
+                update(Task)
+                .where(Task.id == task.id)
+                .values(state="failed", error=error, finished_at=now, updated_at=now)
+            )
+        raise ApiError(
+            503, "BROKER_UNAVAILABLE", "The task queue is unavailable; try again"
+        ) from None
 
 
 def get(principal: Principal, task_id: str) -> Task:
@@ -126,8 +150,9 @@ def listing(principal: Principal, *, kind=None, state=None, page=1, page_size=20
         total = s.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = s.scalars(
             stmt.order_by(Task.created_at.desc(), Task.id)
-            .limit(page_size).offset((page - 1) * page_size)
-        ).all()  # fmt: skip
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        ).all()
     return rows, total
 
 
@@ -139,9 +164,10 @@ def cancel(principal: Principal, task_id: str) -> Task:
         if task.state in FINISHED_STATES:
             raise ApiError(409, "CONFLICT", f"Task already {task.state}")
         changed = s.execute(
-            update(Task).where(Task.id == task.id, Task.state.not_in(FINISHED_STATES))
+            update(Task)
+            .where(Task.id == task.id, Task.state.not_in(FINISHED_STATES))
             .values(state="cancelled", error=error, finished_at=now, updated_at=now)
-        ).rowcount  # fmt: skip
+        ).rowcount
     if not changed:
         raise ApiError(409, "CONFLICT", "Task finished before it could be cancelled")
     # A running body notices at its next progress report; revoke also tells Flower.
@@ -156,7 +182,10 @@ def cancel(principal: Principal, task_id: str) -> Task:
 def retry(principal: Principal, task_id: str) -> Task:
     original = get(principal, task_id)
     if original.state not in ("failed", "cancelled"):
-        raise ApiError(409, "CONFLICT", f"Only failed or cancelled tasks can be retried, "
-                                        f"this one is {original.state}")  # fmt: skip
+        raise ApiError(
+            409,
+            "CONFLICT",
+            f"Only failed or cancelled tasks can be retried, this one is {original.state}",
+        )
     task, _ = submit(principal, original.kind, original.params, retried_from=original.id)
     return task

@@ -20,8 +20,10 @@ ME = "/api/v1/users/me"
 
 def test_register_creates_an_org_and_its_owner(platform):
     email = unique_email()
-    resp = requests.post(f"{platform.base_url}/api/v1/auth/register",
-                         json={"email": email, "password": PASSWORD, "org_name": "Acme"})  # fmt: skip
+    resp = requests.post(
+        f"{platform.base_url}/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "org_name": "Acme"},
+    )
     assert resp.status_code == 201
     data = resp.json()["data"]
     assert data["user"]["email"] == email and data["user"]["role"] == "owner"
@@ -52,11 +54,13 @@ def test_bad_registrations_are_400_and_create_nothing(platform, body, field):
 
 
 def test_login_accepts_the_oauth2_form_and_json(api):
-    form = api.post("/api/v1/auth/login", auth=False,
-                    data={"username": api.email, "password": PASSWORD})  # fmt: skip
+    form = api.post(
+        "/api/v1/auth/login", auth=False, data={"username": api.email, "password": PASSWORD}
+    )
     assert form.status_code == 200
-    as_json = api.post("/api/v1/auth/login", auth=False,
-                       json={"email": api.email.upper(), "password": PASSWORD})  # fmt: skip
+    as_json = api.post(
+        "/api/v1/auth/login", auth=False, json={"email": api.email.upper(), "password": PASSWORD}
+    )
     assert as_json.status_code == 200
     token = as_json.json()["data"]["access_token"]
     me = api.get(ME, headers={"Authorization": f"Bearer {token}"})
@@ -64,8 +68,10 @@ def test_login_accepts_the_oauth2_form_and_json(api):
 
 
 def test_login_with_a_wrong_password_or_unknown_user_is_401(api):
-    for body in ({"email": api.email, "password": "wrong password"},
-                 {"email": unique_email(), "password": PASSWORD}):  # fmt: skip
+    for body in (
+        {"email": api.email, "password": "wrong password"},
+        {"email": unique_email(), "password": PASSWORD},
+    ):
         resp = api.post("/api/v1/auth/login", json=body, auth=False)
         assert resp.status_code == 401 and resp.json()["code"] == "UNAUTHORIZED"
 
@@ -80,16 +86,23 @@ def test_missing_or_malformed_credentials_are_401(api, header):
     headers = {"Authorization": header} if header else {}
     resp = api.get(ME, auth=False, headers=headers)
     assert resp.status_code == 401
-    assert resp.json() == {"status": "error", "data": None, "code": "UNAUTHORIZED",
-                           "message": resp.json()["message"]}  # fmt: skip
+    assert resp.json() == {
+        "status": "error",
+        "data": None,
+        "code": "UNAUTHORIZED",
+        "message": resp.json()["message"],
+    }
 
 
 def test_an_expired_token_is_401(api, platform):
     from flask_jwt_extended import create_access_token
 
     with platform.app.app_context():
-        token = create_access_token(identity=api.user["id"], expires_delta=timedelta(seconds=-5),
-                                    additional_claims={"org": api.user["org_id"], "role": "owner"})  # fmt: skip
+        token = create_access_token(
+            identity=api.user["id"],
+            expires_delta=timedelta(seconds=-5),
+            additional_claims={"org": api.user["org_id"], "role": "owner"},
+        )
     resp = api.get(ME, headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401
 
@@ -97,9 +110,18 @@ def test_an_expired_token_is_401(api, platform):
 def test_a_token_signed_with_another_secret_is_401(api):
     import jwt
 
-    forged = jwt.encode({"sub": api.user["id"], "type": "access", "org": api.user["org_id"],
-                         "role": "owner", "jti": "x", "exp": int(time.time()) + 60},
-                        "some-other-secret-of-enough-length-1234567890", algorithm="HS256")  # fmt: skip
+    forged = jwt.encode(
+        {
+            "sub": api.user["id"],
+            "type": "access",
+            "org": api.user["org_id"],
+            "role": "owner",
+            "jti": "x",
+            "exp": int(time.time()) + 60,
+        },
+        "some-other-secret-of-enough-length-1234567890",
+        algorithm="HS256",
+    )
     assert api.get(ME, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
@@ -157,13 +179,18 @@ def _create_key(client, **body):
 
 @pytest.mark.parametrize(
     "header",
-    [lambda k: {"Authorization": f"ApiKey {k}"}, lambda k: {"Authorization": f"Bearer {k}"},
-     lambda k: {"X-API-Key": k}, lambda k: {"X-Kairos-Key": k}],  # fmt: skip
+    [
+        lambda k: {"Authorization": f"ApiKey {k}"},
+        lambda k: {"Authorization": f"Bearer {k}"},
+        lambda k: {"X-API-Key": k},
+        lambda k: {"X-Kairos-Key": k},
+    ],
 )
 def test_an_api_key_works_in_every_accepted_header(api, header):
     key = _create_key(api)["key"]
-    resp = api.post("/api/v1/tasks", auth=False, headers=header(key),
-                    json={"kind": "platform.diagnostic"})  # fmt: skip
+    resp = api.post(
+        "/api/v1/tasks", auth=False, headers=header(key), json={"kind": "platform.diagnostic"}
+    )
     assert resp.status_code == 202
     me = api.get(ME, auth=False, headers=header(key)).json()["data"]
     assert me["id"] == api.user["id"]  # the key acts for the admin who created it
@@ -190,8 +217,12 @@ def test_a_revoked_api_key_stops_working(api):
 
 def test_a_viewer_key_cannot_submit(api):
     key = _create_key(api, role="viewer")["key"]
-    resp = api.post("/api/v1/tasks", auth=False, headers={"X-API-Key": key},
-                    json={"kind": "platform.diagnostic"})  # fmt: skip
+    resp = api.post(
+        "/api/v1/tasks",
+        auth=False,
+        headers={"X-API-Key": key},
+        json={"kind": "platform.diagnostic"},
+    )
     assert resp.status_code == 403
 
 
@@ -225,8 +256,10 @@ def test_bad_api_key_requests_are_400_and_write_nothing(api):
 # --- CORS ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("origin", ["example.com", "https://example.com/", "https://example.com/app",
-                                    "*", "ftp://example.com"])  # fmt: skip
+@pytest.mark.parametrize(
+    "origin",
+    ["example.com", "https://example.com/", "https://example.com/app", "*", "ftp://example.com"],
+)
 def test_invalid_origins_are_refused(api, origin):
     before = count(CorsOrigin)
     resp = api.post("/api/v1/admin/cors-origins", json={"origin": origin})
@@ -237,14 +270,18 @@ def test_invalid_origins_are_refused(api, origin):
 def test_an_allowed_origin_gets_cors_headers_on_api_paths_only(api):
     origin = f"https://{unique_email().split('@')[0]}.example.com:8443"
     preflight_headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
-    assert "Access-Control-Allow-Origin" not in api.request(
-        "OPTIONS", "/api/v1/tasks", headers=preflight_headers).headers  # fmt: skip
+    assert (
+        "Access-Control-Allow-Origin"
+        not in api.request("OPTIONS", "/api/v1/tasks", headers=preflight_headers).headers
+    )
     created = api.post("/api/v1/admin/cors-origins", json={"origin": origin})
     assert created.status_code == 201
     preflight = api.request("OPTIONS", "/api/v1/tasks", headers=preflight_headers)
     assert preflight.headers["Access-Control-Allow-Origin"] == origin
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
-    assert "Access-Control-Allow-Origin" not in api.get("/healthz", headers={"Origin": origin}).headers
+    assert (
+        "Access-Control-Allow-Origin" not in api.get("/healthz", headers={"Origin": origin}).headers
+    )
     other = api.get(ME, headers={"Origin": "https://evil.example.com"})
     assert "Access-Control-Allow-Origin" not in other.headers
     assert api.post("/api/v1/admin/cors-origins", json={"origin": origin}).status_code == 409
@@ -272,11 +309,15 @@ def test_login_is_rate_limited_with_a_429_envelope(api, platform):
     with platform.app.app_context():
         limiter.reset()
     try:
-        codes = [api.post("/api/v1/auth/login", auth=False,
-                          json={"email": api.email, "password": "nope-nope"}).status_code
-                 for _ in range(5)]  # fmt: skip
-        limited = api.post("/api/v1/auth/login", auth=False,
-                           json={"email": api.email, "password": PASSWORD})  # fmt: skip
+        codes = [
+            api.post(
+                "/api/v1/auth/login", auth=False, json={"email": api.email, "password": "nope-nope"}
+            ).status_code
+            for _ in range(5)
+        ]
+        limited = api.post(
+            "/api/v1/auth/login", auth=False, json={"email": api.email, "password": PASSWORD}
+        )
     finally:
         configure(settings)
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
@@ -296,8 +337,12 @@ def test_an_unexpected_error_is_a_500_envelope_without_a_stack_trace(platform):
 
     resp = app.test_client().get("/api/v1/_boom")
     assert resp.status_code == 500
-    assert resp.json == {"status": "error", "data": None, "code": "INTERNAL_ERROR",
-                           "message": "Internal server error"}  # fmt: skip
+    assert resp.json == {
+        "status": "error",
+        "data": None,
+        "code": "INTERNAL_ERROR",
+        "message": "Internal server error",
+    }
     assert b"Traceback" not in resp.data and b"secret" not in resp.data
 
 

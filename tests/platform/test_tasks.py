@@ -36,17 +36,22 @@ def test_a_polled_task_reports_its_result_and_timestamps(api):
 
 
 def test_prefer_wait_holds_the_answer_until_the_task_ends(api):
-    resp = api.post(TASKS, json={"kind": "platform.diagnostic", "params": {"steps": 2}},
-                    headers={"Prefer": "wait=10"})  # fmt: skip
+    resp = api.post(
+        TASKS,
+        json={"kind": "platform.diagnostic", "params": {"steps": 2}},
+        headers={"Prefer": "wait=10"},
+    )
     assert resp.status_code == 200
     assert resp.headers["Preference-Applied"] == "wait=10"
     assert resp.json()["data"]["state"] == "succeeded"
 
 
 def test_prefer_wait_gives_up_after_n_seconds_with_202(api):
-    resp = api.post(TASKS, json={"kind": "platform.diagnostic",
-                                 "params": {"steps": 3, "sleep": 1}},
-                    headers={"Prefer": "wait=1"})  # fmt: skip
+    resp = api.post(
+        TASKS,
+        json={"kind": "platform.diagnostic", "params": {"steps": 3, "sleep": 1}},
+        headers={"Prefer": "wait=1"},
+    )
     assert resp.status_code == 202
     assert resp.json()["data"]["state"] in ("queued", "running")
 
@@ -170,8 +175,9 @@ def test_the_same_idempotency_key_returns_the_same_task(api):
 def test_reusing_an_idempotency_key_for_other_params_is_a_conflict(api):
     headers = {"Idempotency-Key": "k-1"}
     api.post(TASKS, json={"kind": "platform.diagnostic", "params": {"steps": 1}}, headers=headers)
-    resp = api.post(TASKS, json={"kind": "platform.diagnostic", "params": {"steps": 2}},
-                    headers=headers)  # fmt: skip
+    resp = api.post(
+        TASKS, json={"kind": "platform.diagnostic", "params": {"steps": 2}}, headers=headers
+    )
     assert resp.status_code == 409 and resp.json()["code"] == "CONFLICT"
 
 
@@ -238,5 +244,9 @@ def test_task_kinds_lists_what_a_client_may_submit(api):
     kinds = {k["name"]: k for k in api.get("/api/v1/task-kinds").json()["data"]}
     assert "platform.diagnostic" in kinds and "platform.send_mail" not in kinds
     assert kinds["platform.diagnostic"]["queue"] == "default"
-    assert set(kinds["platform.diagnostic"]["params"]) == {"steps", "sleep", "fail_at",
-                                                           "payload_bytes"}  # fmt: skip
+    assert set(kinds["platform.diagnostic"]["params"]) == {
+        "steps",
+        "sleep",
+        "fail_at",
+        "payload_bytes",
+    }

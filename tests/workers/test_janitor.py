@@ -1,0 +1,58 @@
+"""The janitor: re-sends queued tasks the broker lost, fails running tasks nobody finishes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from app.db import session_scope
+from app.models import Task
+
+
+def _task_row(api, **values) -> str:
+    row = Task(
+        org_id=api.user["org_id"],
+        owner_id=api.user["id"],
+        caller=f"user:{api.user['id']}",
+        kind="platform.diagnostic",
+        queue="default",
+        params={"steps": 1, "sleep": 0.0, "fail_at": None, "payload_bytes": 0},
+        **values,
+    )
+    with session_scope() as s:
+        s.add(row)
+    return row.id
+
+
+def test_a_queued_task_whose_message_was_lost_is_resent_and_runs(api):
+    from workers.platform import janitor
+
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    task_id = _task_row(api, state="queued", sent_at=long_ago)  # recorded, never sent
+    result = janitor.apply().get()
+    assert result["resent"] >= 1
+    done = api.wait(task_id)
+    assert done["state"] == "succeeded" and done["attempts"] == 1
+
+
+def test_a_recent_queued_task_is_left_alone(api):
+    from workers.platform import janitor
+
+    task_id = _task_row(api, state="queued", sent_at=datetime.now(UTC))
+    janitor.apply().get()
+    with session_scope() as s:
+        assert s.get(Task, task_id).state == "queued"
+        s.execute(update(Task).where(Task.id == task_id).values(state="cancelled"))
+
+
+def test_a_running_task_past_its_hard_limit_is_failed_with_an_error_event(api):
+    from app import events
+    from workers.platform import janitor
+
+    started = datetime.now(UTC) - timedelta(hours=2)
+    task_id = _task_row(api, state="running", attempts=1, started_at=started, sent_at=started)
+    janitor.apply().get()
+    task = api.get(f"/api/v1/tasks/{task_id}").json()["data"]
+    assert task["state"] == "failed" and task["error"]["code"] == "TIME_LIMIT_EXCEEDED"
+    assert events.replay(task_id)[-1]["code"] == "TIME_LIMIT_EXCEEDED"
