@@ -117,6 +117,8 @@ def web():
             settings.bind,
             "--workers",
             str(settings.web_workers),
+            "--log-level",
+            settings.log_level.lower(),
             "app:create_app()",
         ]
     )

@@ -101,6 +101,8 @@ def _coerce(key: str, raw: object, default: object) -> object:
             return False
         raise ConfigError(key, f"expected true or false, got {raw!r}")
     if isinstance(default, int):
+        if isinstance(raw, bool | float):  # TOML `2.7` or `true` is a mistake, not an int
+            raise ConfigError(key, f"expected an integer, got {raw!r}")
         try:
             value = int(raw)
         except (TypeError, ValueError):

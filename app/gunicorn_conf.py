@@ -9,7 +9,6 @@ timeout = 60
 graceful_timeout = 10
 keepalive = 5
 errorlog = "-"
-loglevel = os.environ.get("KAIROS_LOG_LEVEL", "info").lower()
 
 
 def child_exit(_server, worker):

@@ -38,8 +38,10 @@ def _app() -> Flask:
 
 def json_app() -> Flask:
     app = _app()
-    body = {"status": "success", "data": {"id": "00000000-0000-0000-0000-000000000000",
-                                          "state": "queued"}}  # fmt: skip
+    body = {
+        "status": "success",
+        "data": {"id": "00000000-0000-0000-0000-000000000000", "state": "queued"},
+    }
 
     @app.post("/api/v1/tasks")
     def submit():
@@ -59,8 +61,9 @@ def apply_async_app() -> Flask:
         request.get_json()  # read the body, as any endpoint taking one would
         task_id = str(uuid.uuid4())
         # The same call the platform makes in send_task_message(), minus the row.
-        producer.send_task("platform.diagnostic", kwargs=NOOP_KWARGS, task_id=task_id,
-                           queue="default", retry=True)  # fmt: skip
+        producer.send_task(
+            "platform.diagnostic", kwargs=NOOP_KWARGS, task_id=task_id, queue="default", retry=True
+        )
         return jsonify({"status": "success", "data": {"id": task_id, "state": "queued"}}), 202
 
     return app

@@ -128,9 +128,15 @@ class Proc:
         self.log_path = logdir / f"{name}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.popen = subprocess.Popen(
-            argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, preexec_fn=_child_setup, start_new_session=True,
-        )  # fmt: skip
+            argv,
+            env=env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_child_setup,
+            start_new_session=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -188,8 +194,13 @@ class Stack:
         self.redis = redis_client()
 
     def __enter__(self) -> Stack:
+        from app.config import configure, load_settings
+
         raise_nofile()
         self.redis.flushdb()
+        # This process reads the platform's settings too (Celery producer, heartbeat key):
+        # the same ones as its servers, and no var/ of the work tree.
+        configure(load_settings(self.env()))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -235,13 +246,17 @@ class Stack:
     # --- the platform's processes -------------------------------------------------------------
 
     def migrate(self) -> None:
-        subprocess.run([str(BIN / "kairos"), "db", "upgrade"], env=self.env(), cwd=ROOT,
-                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [str(BIN / "kairos"), "db", "upgrade"],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def kairos_web(self) -> tuple[Proc, str]:
         port = free_port()
-        proc = self.start("kairos-web", [str(BIN / "kairos"), "web"],
-                          self.env(f"127.0.0.1:{port}"))  # fmt: skip
+        proc = self.start("kairos-web", [str(BIN / "kairos"), "web"], self.env(f"127.0.0.1:{port}"))
         base = f"http://127.0.0.1:{port}"
         wait_http(proc, base + "/api/v1/health")
         return proc, base
@@ -249,17 +264,42 @@ class Stack:
     def gunicorn(self, name: str, app: str) -> tuple[Proc, str]:
         """Any WSGI app under the platform's own gunicorn settings (gevent, same workers)."""
         port = free_port()
-        argv = [sys.executable, "-m", "gunicorn", "--config", "python:app.gunicorn_conf",
-                "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS), app]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:app.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WEB_WORKERS),
+            app,
+        ]
         proc = self.start(name, argv)
         base = f"http://127.0.0.1:{port}"
         wait_http(proc, base + "/health")
         return proc, base
 
     def celery_worker(self, name: str, app: str, queues: str = "default") -> Proc:
-        argv = [sys.executable, "-m", "celery", "-A", app, "worker", "-P", "prefork",
-                "-c", str(WORKER_CONCURRENCY), "-Q", queues, "-l", "WARNING",
-                "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            app,
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            str(WORKER_CONCURRENCY),
+            "-Q",
+            queues,
+            "-l",
+            "WARNING",
+            "-n",
+            f"{name}-{uuid.uuid4().hex[:6]}@%h",
+        ]
         proc = self.start(name, argv)
         wait_worker(proc, self.redis)
         return proc
@@ -270,7 +310,7 @@ def wait_http(proc: Proc, url: str, timeout: float = 30) -> None:
     while time.monotonic() < deadline:
         proc.check()
         with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=1).status_code == 200:
+            if http_session().get(url, timeout=1).status_code == 200:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"{proc.name} did not answer {url} within {timeout}s:\n{proc.tail()}")
@@ -289,16 +329,28 @@ def wait_worker(proc: Proc, client: redis.Redis, timeout: float = 45) -> None:
     raise TimeoutError(f"{proc.name} was not ready within {timeout}s:\n{proc.tail()}")
 
 
+def http_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # only ever 127.0.0.1, never through a proxy from the environment
+    return session
+
+
 def register_user(base: str, email: str | None = None) -> dict:
     """Register a fresh user (and org); returns {"token", "org_id", "user_id"}."""
     email = email or f"bench-{uuid.uuid4().hex[:10]}@example.com"
-    resp = requests.post(f"{base}/api/v1/auth/register",
-                         json={"email": email, "password": "bench-password-1"}, timeout=30)  # fmt: skip
+    resp = http_session().post(
+        f"{base}/api/v1/auth/register",
+        json={"email": email, "password": "bench-password-1"},
+        timeout=30,
+    )
     if resp.status_code != 201:
         raise RuntimeError(f"register: {resp.status_code} {resp.text[:300]}")
     data = resp.json()["data"]
-    return {"token": data["tokens"]["access_token"], "org_id": data["user"]["org_id"],
-            "user_id": data["user"]["id"]}  # fmt: skip
+    return {
+        "token": data["tokens"]["access_token"],
+        "org_id": data["user"]["org_id"],
+        "user_id": data["user"]["id"],
+    }
 
 
 def ws_url(base: str, path: str) -> str:

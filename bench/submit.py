@@ -52,14 +52,25 @@ def ensure_wrk() -> str:
         return path
     log("wrk is missing; installing it with apt-get")
     subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL
+    )
     return shutil.which("wrk") or "wrk"
 
 
 def run_wrk(wrk: str, url: str, script: Path, seconds: int) -> dict:
-    argv = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
-            "--timeout", "5s", "-s", str(script), url]  # fmt: skip
+    argv = [
+        wrk,
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        url,
+    ]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:

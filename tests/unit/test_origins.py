@@ -41,6 +41,14 @@ def test_scheme_host_and_optional_port_is_a_valid_origin(origin):
         ("https://user@example.com", "no path"),
         ("https://example.com:99999", "invalid port"),
         ("https://example.com:https", "invalid port"),
+        ("http://example.com:", "invalid port"),
+        ("https://example.com:0", "invalid port"),
+        ("https://exa mple.com", "spaces"),
+        # Browsers send lower-case hosts and omit default ports; a stored origin that
+        # differs would never match, so it is refused with the form to use instead.
+        ("https://Example.com", "https://example.com"),
+        ("http://example.com:80", "http://example.com"),
+        ("https://example.com:443", "https://example.com"),
     ],
 )
 def test_anything_else_is_refused_with_the_reason(origin, problem):
