@@ -50,6 +50,8 @@ class Settings:
     event_stream_maxlen: int = 1000
     event_ttl: int = 24 * 3600
     mail_from: str = "kairos@localhost"
+    exports_dir: str = ""
+    saved_search_interval: int = 3600
     public_url: str = "http://127.0.0.1:3001"
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"
@@ -62,6 +64,10 @@ class Settings:
     @property
     def var_path(self) -> Path:
         return Path(self.var_dir).resolve()
+
+    @property
+    def exports_path(self) -> Path:
+        return Path(self.exports_dir).resolve() if self.exports_dir else self.var_path / "exports"
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -130,7 +136,12 @@ def _validate(values: dict) -> None:
             raise ConfigError(key, f"must be one of {', '.join(choices)}, got {values[key]!r}")
     _check_bind("bind", values["bind"])
     _check_bind("flower_bind", values["flower_bind"])
-    for key in ("web_workers", "worker_concurrency", "task_max_deliveries"):
+    for key in (
+        "web_workers",
+        "worker_concurrency",
+        "task_max_deliveries",
+        "saved_search_interval",
+    ):
         if values[key] < 1:
             raise ConfigError(key, "must be at least 1")
     from app.origins import origin_problem

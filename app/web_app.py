@@ -75,9 +75,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter.request_filter(lambda: request.path in UNLIMITED or request.path == "/api/v1/ws")
 
     api = Api(app)
+    from app.careers import routes as careers
     from app.platform import accounts, apikeys, cors, health, task_routes
 
-    for module in (accounts, apikeys, cors, task_routes, health):
+    for module in (accounts, apikeys, cors, task_routes, health, careers):
         api.register_blueprint(module.blp)
 
     from app.platform.feed import sock

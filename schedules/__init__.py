@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from celery.schedules import schedule
 
+from app.config import get_settings
+
 SCHEDULE = {
     "platform.janitor": {
         "task": "platform.janitor",
         "schedule": schedule(60.0),
         "options": {"queue": "default", "expires": 55},
+    },
+    # Each saved search also keeps its own last run, so a due search runs once per interval
+    # even when beat restarts; this only decides how often to look.
+    "careers.rerun_saved_searches": {
+        "task": "careers.rerun_saved_searches",
+        "schedule": schedule(float(min(get_settings().saved_search_interval, 300))),
+        "options": {"queue": "search", "expires": 240},
     },
 }

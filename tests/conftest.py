@@ -168,8 +168,10 @@ def platform(database_url):
 def _worker(app):
     from celery.contrib.testing.worker import start_worker
 
-    import workers.platform  # noqa: F401 - registers the tasks, as the worker's `include` does
-    from workers.celery_app import celery
+    from workers.celery_app import TASK_MODULES, celery
+
+    for module in TASK_MODULES:  # registers the tasks, as the worker's `include` does
+        __import__(module)
 
     return start_worker(
         celery,

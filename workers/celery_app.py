@@ -21,7 +21,7 @@ from app.redis_conn import broker_url
 
 log = logging.getLogger("kairos.worker")
 
-TASK_MODULES = ["workers.platform"]
+TASK_MODULES = ["workers.platform", "workers.careers.tasks"]
 HEARTBEAT_KEY = "kairos:worker:{}"
 HEARTBEAT_EVERY = 10
 

@@ -223,9 +223,13 @@ def current_principal() -> Principal:
 
 
 def scoped(stmt, model, principal: Principal | None = None):
-    """Restrict a select to the caller's org."""
+    """Restrict a select to the caller's org, and to the caller's own records for personal
+    models (``__personal__``: a job seeker's resumes are theirs, not their org's)."""
     principal = principal or current_principal()
-    return stmt.where(model.org_id == principal.org_id)
+    stmt = stmt.where(model.org_id == principal.org_id)
+    if getattr(model, "__personal__", False):
+        stmt = stmt.where(model.owner_id == principal.user_id)
+    return stmt
 
 
 def get_scoped(session, model, id_: str, what: str, principal: Principal | None = None):

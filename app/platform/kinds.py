@@ -7,6 +7,7 @@ the API validates ``params`` with the kind's schema, and the worker reads its li
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import marshmallow as ma
@@ -29,6 +30,8 @@ class TaskKind:
     soft_time_limit: int = 300
     time_limit: int = 330
     max_retries: int = 3
+    # Checks that the records named in params are the caller's (raises a 404 ApiError).
+    authorize: Callable | None = None
 
     def __post_init__(self):
         if self.queue not in QUEUES:
@@ -39,7 +42,7 @@ class TaskKind:
 
 REGISTRY: dict[str, TaskKind] = {}
 # Each workload lists its kinds in its own module; this is the list of those modules.
-KIND_MODULES = ("app.platform.kinds",)
+KIND_MODULES = ("app.platform.kinds", "app.careers.kinds")
 
 
 def load_all() -> dict[str, TaskKind]:

@@ -56,6 +56,8 @@ def submit(
     """Record and enqueue a task; returns (task, created). Same key, same caller → same task."""
     kind = _kind_for(principal, kind_name)
     clean = _load_params(kind, params)
+    if kind.authorize is not None:
+        kind.authorize(principal, clean)
     if idempotency_key:
         existing = _by_idempotency_key(principal, idempotency_key)
         if existing is not None:
@@ -63,12 +65,17 @@ def submit(
     return _record_and_send(principal, kind, clean, idempotency_key, retried_from)
 
 
-def enqueue_internal(principal: Principal, kind: TaskKind, params: dict) -> Task:
-    """Enqueue a kind clients may not submit themselves (e.g. mail), on behalf of ``principal``."""
-    return _record_and_send(principal, kind, _load_params(kind, params), None, None)[0]
+def enqueue_internal(principal: Principal, kind: TaskKind, params: dict, producer=None) -> Task:
+    """Enqueue on behalf of ``principal`` without the public checks: kinds clients may not
+    submit (mail), and work the platform starts itself (beat jobs, from a worker: pass the
+    worker's Celery app as ``producer``)."""
+    clean = _load_params(kind, params)
+    return _record_and_send(principal, kind, clean, None, None, producer)[0]
 
 
-def _record_and_send(principal, kind, clean, idempotency_key, retried_from) -> tuple[Task, bool]:
+def _record_and_send(
+    principal, kind, clean, idempotency_key, retried_from, producer=None
+) -> tuple[Task, bool]:
     now = datetime.now(UTC)
     task = Task(
         org_id=principal.org_id,
@@ -93,7 +100,7 @@ def _record_and_send(principal, kind, clean, idempotency_key, retried_from) -> t
         if existing is None:
             raise
         return _same_request(existing, kind.name, clean), False
-    _send(task)
+    _send(task, producer or current_app.extensions["kairos.celery"])
     metrics.TASKS_SUBMITTED.labels(kind.name).inc()
     return task, True
 
@@ -115,11 +122,11 @@ def _same_request(task: Task, kind: str, params: dict) -> Task:
     return task
 
 
-def _send(task: Task) -> None:
+def _send(task: Task, producer) -> None:
     from workers.celery_app import send_task_message
 
     try:
-        send_task_message(current_app.extensions["kairos.celery"], task)
+        send_task_message(producer, task)
     except Exception as exc:
         log.error("broker_unavailable", extra={"task_id": task.id, "error": str(exc)})
         error = {"code": "BROKER_UNAVAILABLE", "message": "The task queue is unavailable"}

@@ -113,7 +113,7 @@ def test_a_failing_task_ends_with_an_error_event(api):
         ({"type": "subscribe"}, "VALIDATION_ERROR"),
         ({"type": "subscribe", "task_id": "x", "last_event_id": "yesterday"}, "VALIDATION_ERROR"),
         ({"type": "teleport"}, "VALIDATION_ERROR"),
-        ({"type": "analyze", "job_id": "no-such-job"}, "VALIDATION_ERROR"),
+        ({"type": "analyze", "job_id": "no-such-job"}, "JOB_NOT_FOUND"),
     ],
 )
 def test_bad_messages_get_an_error_and_the_socket_stays_open(api, message, code):

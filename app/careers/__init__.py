@@ -1,0 +1,1 @@
+"""Careers workload (seed 000): jobs, resumes, analyses, applications, profile."""

@@ -1,0 +1,587 @@
+"""Careers API (seed 000) under /api/v1/careers. Heavy steps are tasks; the rest is reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import request, send_file
+from flask.views import MethodView
+from sqlalchemy import delete, exists, func, or_, select, update
+
+from app.careers import kinds, stats
+from app.careers.schemas import (
+    AnalysisSchema,
+    AnalyzeRequestSchema,
+    ApplicationCreateSchema,
+    ApplicationDetailSchema,
+    ApplicationQuerySchema,
+    ApplicationSchema,
+    ApplicationUpdateSchema,
+    ExportRequestSchema,
+    ImportRequestSchema,
+    JobQuerySchema,
+    JobSchema,
+    ProfileSchema,
+    ResumeSchema,
+    SavedSearchSchema,
+    SearchRequestSchema,
+    StatsSchema,
+    TailoredDetailSchema,
+    TailoredQuerySchema,
+    TailoredSchema,
+    TailorRequestSchema,
+)
+from app.db import session_scope
+from app.http import ApiError, Blueprint
+from app.models.careers import (
+    TRANSITIONS,
+    Application,
+    ApplicationEvent,
+    Export,
+    JobAnalysis,
+    JobPosting,
+    Profile,
+    Resume,
+    SavedSearch,
+    TailoredResume,
+)
+from app.platform import task_service
+from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.task_routes import TaskSchema
+
+blp = Blueprint(
+    "careers",
+    __name__,
+    url_prefix="/api/v1/careers",
+    description="Careers: a job seeker's assistant (seed 000)",
+)
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "latex": "application/x-tex; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+}
+RESUME_EXTENSIONS = {".tex": "latex", ".latex": "latex", ".md": "markdown", ".markdown": "markdown"}
+
+
+def _accepted(task):
+    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
+
+
+def _submit(kind: str, params: dict):
+    task, _ = task_service.submit(
+        current_principal(), kind, params, request.headers.get("Idempotency-Key")
+    )
+    return _accepted(task)
+
+
+def _page(stmt, pagination_parameters, order_by):
+    with session_scope() as s:
+        pagination_parameters.item_count = s.scalar(
+            select(func.count()).select_from(stmt.subquery())
+        )
+        return s.scalars(
+            stmt.order_by(*order_by)
+            .limit(pagination_parameters.page_size)
+            .offset((pagination_parameters.page - 1) * pagination_parameters.page_size)
+        ).all()
+
+
+def _profile_data(s, principal) -> dict:
+    row = s.scalar(scoped(select(Profile), Profile, principal))
+    return row.data if row else {}
+
+
+# --- jobs ---------------------------------------------------------------------------------------
+
+
+@blp.route("/jobs/search", methods=["POST"])
+@require("member")
+@blp.arguments(SearchRequestSchema)
+@blp.response(202, TaskSchema)
+def search_jobs(body):
+    """Search job boards (async `careers.search`); without `sources`, your saved ones are used.
+
+    The task result: `{"postings": [ids], "new": n, "platforms": [{platform, board, status,
+    count, code?}]}`. With `save: true` the search is kept and re-run on a schedule.
+    """
+    principal = current_principal()
+    save, name = body.pop("save"), body.pop("name")
+    if not body["sources"]:
+        with session_scope() as s:
+            body["sources"] = _profile_data(s, principal).get("sources") or []
+        if not body["sources"]:
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "Invalid input",
+                {"sources": ["Name the boards to search, or save some in your profile"]},
+            )
+    if save:
+        saved = SavedSearch(
+            org_id=principal.org_id,
+            owner_id=principal.user_id,
+            name=name or body["query"] or "All jobs",
+            query=body["query"],
+            location=body["location"],
+            remote=body["remote"],
+            sources=body["sources"],
+        )
+        with session_scope() as s:
+            s.add(saved)
+        body["saved_search_id"] = saved.id
+    return _submit(kinds.SEARCH.name, body)
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @require("viewer")
+    @blp.arguments(JobQuerySchema, location="query")
+    @blp.response(200, JobSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Your job postings, newest first; filter by q, source, company, location, remote,
+        analyzed, min_score."""
+        stmt = scoped(select(JobPosting), JobPosting)
+        if query.get("q"):
+            for word in query["q"].split():
+                like = f"%{word}%"
+                stmt = stmt.where(
+                    or_(
+                        JobPosting.title.ilike(like),
+                        JobPosting.company.ilike(like),
+                        JobPosting.description.ilike(like),
+                    )
+                )
+        if query.get("source"):
+            stmt = stmt.where(JobPosting.source == query["source"])
+        for field in ("company", "location"):
+            if query.get(field):
+                stmt = stmt.where(getattr(JobPosting, field).ilike(f"%{query[field]}%"))
+        if "remote" in query:
+            stmt = stmt.where(JobPosting.remote.is_(query["remote"]))
+        analyzed = exists().where(JobAnalysis.job_id == JobPosting.id)
+        if "analyzed" in query:
+            stmt = stmt.where(analyzed if query["analyzed"] else ~analyzed)
+        if "min_score" in query:
+            stmt = stmt.where(
+                exists().where(
+                    JobAnalysis.job_id == JobPosting.id, JobAnalysis.score >= query["min_score"]
+                )
+            )
+        order = (JobPosting.posted_at.desc().nulls_last(), JobPosting.created_at.desc())
+        return _page(stmt, pagination_parameters, (*order, JobPosting.id))
+
+
+@blp.route("/jobs/<job_id>")
+class JobById(MethodView):
+    @require("viewer")
+    @blp.response(200, JobSchema)
+    def get(self, job_id):
+        """One job posting."""
+        with session_scope() as s:
+            return get_scoped(s, JobPosting, job_id, "job")
+
+    @require("member")
+    @blp.response(200, JobSchema)
+    def delete(self, job_id):
+        """Remove a posting and its analysis (applications keep their snapshot)."""
+        with session_scope() as s:
+            job = get_scoped(s, JobPosting, job_id, "job")
+            s.execute(delete(JobAnalysis).where(JobAnalysis.job_id == job.id))
+            s.execute(update(Application).where(Application.job_id == job.id).values(job_id=None))
+            s.delete(job)
+        return job
+
+
+@blp.route("/jobs/<job_id>/analyze", methods=["POST"])
+@require("member")
+@blp.arguments(AnalyzeRequestSchema)
+@blp.response(202, TaskSchema)
+def analyze_job(body, job_id):
+    """Analyze a job description against your profile and resume (async `careers.analyze`).
+
+    Stages `extracting_requirements` → `scoring_match`; the result is
+    `{"score": 0..1, "analysis": {...}}`. Also over the WebSocket: `{"type":"analyze","job_id":…}`.
+    """
+    return _submit(kinds.ANALYZE.name, {"job_id": job_id, **body})
+
+
+@blp.route("/jobs/<job_id>/analysis", methods=["GET"])
+@require("viewer")
+@blp.response(200, AnalysisSchema)
+def job_analysis(job_id):
+    """The latest analysis of a job: requirements, match score, strengths, gaps, strategy."""
+    with session_scope() as s:
+        job = get_scoped(s, JobPosting, job_id, "job")
+        analysis = s.scalar(select(JobAnalysis).where(JobAnalysis.job_id == job.id))
+        if analysis is None:
+            raise ApiError(404, "ANALYSIS_NOT_FOUND", "This job has not been analyzed yet")
+        return analysis
+
+
+@blp.route("/searches", methods=["GET"])
+@require("viewer")
+@blp.response(200, SavedSearchSchema(many=True))
+def saved_searches():
+    """Your saved searches (re-run on a schedule; each run's complete event lists new postings)."""
+    with session_scope() as s:
+        stmt = scoped(select(SavedSearch), SavedSearch).order_by(SavedSearch.created_at)
+        return s.scalars(stmt).all()
+
+
+@blp.route("/searches/<search_id>", methods=["DELETE"])
+@require("member")
+@blp.response(200, SavedSearchSchema)
+def delete_saved_search(search_id):
+    """Stop re-running a saved search."""
+    with session_scope() as s:
+        row = get_scoped(s, SavedSearch, search_id, "saved search")
+        s.delete(row)
+    return row
+
+
+# --- resumes ------------------------------------------------------------------------------------
+
+
+def _import_body() -> dict:
+    """A resume from a multipart upload (`file`, optional `format`, `title`) or from JSON."""
+    if request.mimetype != "multipart/form-data":
+        try:
+            return ImportRequestSchema().load(request.get_json(silent=True) or {})
+        except Exception as exc:
+            raise ApiError(
+                400, "VALIDATION_ERROR", "Invalid input", getattr(exc, "messages", None)
+            ) from None
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"file": ["Upload a file."]})
+    fmt = request.form.get("format") or RESUME_EXTENSIONS.get(Path(upload.filename).suffix.lower())
+    if fmt not in kinds.RESUME_FORMATS:
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "Invalid input",
+            {"format": ["Send a .tex or .md file, or say format=latex|markdown."]},
+        )
+    raw = upload.read(kinds.MAX_RESUME_CHARS * 4 + 1)
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(
+            400, "VALIDATION_ERROR", "Invalid input", {"file": ["The file is not UTF-8 text."]}
+        ) from None
+    return {
+        "format": fmt,
+        "content": content,
+        "title": request.form.get("title") or Path(upload.filename).stem,
+    }
+
+
+@blp.route("/resumes/import", methods=["POST"])
+@require("member")
+@blp.response(202, TaskSchema)
+@blp.doc(
+    requestBody={
+        "content": {
+            "application/json": {"schema": ImportRequestSchema},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "format": {"type": "string"},
+                        "title": {"type": "string"},
+                    },
+                }
+            },
+        }
+    }
+)
+def import_resume():
+    """Import a LaTeX or Markdown resume (async `careers.import_resume`; result `resume_id`)."""
+    body = _import_body()
+    if len(body["content"]) > kinds.MAX_RESUME_CHARS:
+        raise ApiError(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            f"A resume may have at most {kinds.MAX_RESUME_CHARS} characters",
+        )
+    if not body["content"].strip():
+        raise ApiError(
+            400, "VALIDATION_ERROR", "Invalid input", {"content": ["The resume is empty."]}
+        )
+    return _submit(kinds.IMPORT_RESUME.name, body)
+
+
+@blp.route("/resumes", methods=["GET"])
+@require("viewer")
+@blp.response(200, ResumeSchema(many=True))
+@blp.paginate()
+def list_resumes(pagination_parameters):
+    """Your resumes, primary first."""
+    stmt = scoped(select(Resume), Resume)
+    return _page(
+        stmt, pagination_parameters, (Resume.is_primary.desc(), Resume.created_at.desc(), Resume.id)
+    )
+
+
+@blp.route("/resumes/<resume_id>", methods=["GET"])
+@require("viewer")
+@blp.response(200, ResumeSchema)
+def get_resume(resume_id):
+    """A resume with its sections, entries and bullets, and the original source."""
+    with session_scope() as s:
+        return get_scoped(s, Resume, resume_id, "resume")
+
+
+@blp.route("/resumes/<resume_id>/tailor", methods=["POST"])
+@require("member")
+@blp.arguments(TailorRequestSchema)
+@blp.response(202, TaskSchema)
+def tailor_resume(body, resume_id):
+    """Tailor a resume for a job (async `careers.tailor`); each run adds a version."""
+    return _submit(kinds.TAILOR.name, {"resume_id": resume_id, "job_id": body["job_id"]})
+
+
+@blp.route("/resumes/<resume_id>/tailored", methods=["GET"])
+@require("viewer")
+@blp.response(200, TailoredSchema(many=True))
+def list_tailored(resume_id):
+    """Every tailored version of a resume, newest first."""
+    with session_scope() as s:
+        resume = get_scoped(s, Resume, resume_id, "resume")
+        stmt = select(TailoredResume).where(TailoredResume.resume_id == resume.id)
+        return s.scalars(
+            stmt.order_by(TailoredResume.created_at.desc(), TailoredResume.version.desc())
+        ).all()
+
+
+def _tailored(s, resume_id: str, job_id: str, version: int | None = None) -> TailoredResume:
+    resume = get_scoped(s, Resume, resume_id, "resume")
+    stmt = select(TailoredResume).where(
+        TailoredResume.resume_id == resume.id, TailoredResume.job_id == job_id
+    )
+    if version is not None:
+        stmt = stmt.where(TailoredResume.version == version)
+    row = s.scalar(stmt.order_by(TailoredResume.version.desc()).limit(1))
+    if row is None:
+        raise ApiError(404, "TAILORED_RESUME_NOT_FOUND", "No tailored version for this job")
+    return row
+
+
+@blp.route("/resumes/<resume_id>/tailored/<job_id>", methods=["GET"])
+@require("viewer")
+@blp.arguments(TailoredQuerySchema, location="query")
+@blp.response(200, TailoredDetailSchema)
+def get_tailored(query, resume_id, job_id):
+    """The latest tailored version for a job (or `?version=N`), with its diff."""
+    with session_scope() as s:
+        return _tailored(s, resume_id, job_id, query.get("version"))
+
+
+@blp.route("/resumes/<resume_id>/tailored/<job_id>/approve", methods=["POST"])
+@require("member")
+@blp.arguments(TailoredQuerySchema, location="query")
+@blp.response(200, TailoredDetailSchema)
+def approve_tailored(query, resume_id, job_id):
+    """Mark a tailored version (latest, or `?version=N`) final for this job."""
+    with session_scope() as s:
+        row = _tailored(s, resume_id, job_id, query.get("version"))
+        s.execute(
+            update(TailoredResume)
+            .where(
+                TailoredResume.resume_id == row.resume_id,
+                TailoredResume.job_id == row.job_id,
+                TailoredResume.id != row.id,
+            )
+            .values(approved_at=None)
+        )
+        row.approved_at = datetime.now(UTC)
+        return row
+
+
+@blp.route("/resumes/<resume_id>/export", methods=["POST"])
+@require("member")
+@blp.arguments(ExportRequestSchema)
+@blp.response(202, TaskSchema)
+def export_resume(body, resume_id):
+    """Render the original (or, with `job_id`, the tailored) resume (async `careers.export`).
+
+    The result links the file: `{"export_id", "url", "format", "size"}`.
+    """
+    if body["job_id"] is not None:
+        with session_scope() as s:
+            _tailored(s, resume_id, body["job_id"], body["version"])
+    return _submit(kinds.EXPORT.name, {"resume_id": resume_id, **body})
+
+
+@blp.route("/exports/<export_id>", methods=["GET"])
+@require("viewer")
+@blp.doc(
+    responses={
+        200: {
+            "description": "The file",
+            "content": {"application/pdf": {}, "application/x-tex": {}, "text/markdown": {}},
+        }
+    }
+)
+def download_export(export_id):
+    """Download an export; only its owner can."""
+    with session_scope() as s:
+        row = get_scoped(s, Export, export_id, "export")
+    path = Path(row.path)
+    if not path.is_file():
+        raise ApiError(404, "EXPORT_NOT_FOUND", "The exported file is no longer available")
+    return send_file(
+        path, mimetype=CONTENT_TYPES[row.format], as_attachment=True, download_name=row.filename
+    )
+
+
+# --- applications -------------------------------------------------------------------------------
+
+
+def _application_detail(s, app_row: Application) -> dict:
+    history = s.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == app_row.id)
+        .order_by(ApplicationEvent.at, ApplicationEvent.id)
+    ).all()
+    detail = {c: getattr(app_row, c) for c in ApplicationSchema().fields}
+    return {**detail, "history": history}
+
+
+@blp.route("/applications")
+class Applications(MethodView):
+    @require("member")
+    @blp.arguments(ApplicationCreateSchema)
+    @blp.response(201, ApplicationDetailSchema)
+    def post(self, body):
+        """Start tracking an application to one of your job postings."""
+        principal = current_principal()
+        now = datetime.now(UTC)
+        with session_scope() as s:
+            job = get_scoped(s, JobPosting, body["job_id"], "job")
+            row = Application(
+                org_id=principal.org_id,
+                owner_id=principal.user_id,
+                job_id=job.id,
+                title=job.title,
+                company=job.company,
+                status=body["status"],
+                notes=body["notes"],
+                updated_at=now,
+                applied_at=now if body["status"] == "applied" else None,
+            )
+            s.add(row)
+            s.flush()
+            s.add(ApplicationEvent(application_id=row.id, to_status=row.status, at=now))
+            s.flush()
+            return _application_detail(s, row)
+
+    @require("viewer")
+    @blp.arguments(ApplicationQuerySchema, location="query")
+    @blp.response(200, ApplicationSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Your applications, most recently updated first."""
+        stmt = scoped(select(Application), Application)
+        if query.get("status"):
+            stmt = stmt.where(Application.status == query["status"])
+        return _page(stmt, pagination_parameters, (Application.updated_at.desc(), Application.id))
+
+
+@blp.route("/applications/stats", methods=["GET"])
+@require("viewer")
+@blp.response(200, StatsSchema)
+def application_stats():
+    """Counts by status, response rate, median days to first response, per week, funnel."""
+    with session_scope() as s:
+        apps = s.scalars(scoped(select(Application), Application)).all()
+        events = (
+            s.execute(
+                select(ApplicationEvent.application_id, ApplicationEvent.to_status).where(
+                    ApplicationEvent.application_id.in_([a.id for a in apps])
+                )
+            ).all()
+            if apps
+            else []
+        )
+    return stats.application_stats(apps, events, datetime.now(UTC))
+
+
+@blp.route("/applications/<application_id>")
+class ApplicationById(MethodView):
+    @require("viewer")
+    @blp.response(200, ApplicationDetailSchema)
+    def get(self, application_id):
+        """An application with its status history."""
+        with session_scope() as s:
+            return _application_detail(s, get_scoped(s, Application, application_id, "application"))
+
+    @require("member")
+    @blp.arguments(ApplicationUpdateSchema)
+    @blp.response(200, ApplicationDetailSchema)
+    def patch(self, body, application_id):
+        """Move an application along its pipeline and/or edit its notes."""
+        now = datetime.now(UTC)
+        with session_scope() as s:
+            row = get_scoped(s, Application, application_id, "application")
+            new = body.get("status")
+            if new is not None and new != row.status:
+                if new not in TRANSITIONS[row.status]:
+                    allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none (final)"
+                    raise ApiError(
+                        400,
+                        "VALIDATION_ERROR",
+                        "Invalid input",
+                        {"status": [f"Cannot go from {row.status} to {new}; allowed: {allowed}"]},
+                    )
+                s.add(
+                    ApplicationEvent(
+                        application_id=row.id,
+                        from_status=row.status,
+                        to_status=new,
+                        note=body.get("note"),
+                        at=now,
+                    )
+                )
+                if new == "applied":
+                    row.applied_at = now
+                elif row.applied_at and row.first_response_at is None and new in stats.RESPONSES:
+                    row.first_response_at = now
+                row.status = new
+            if "notes" in body:
+                row.notes = body["notes"]
+            row.updated_at = now
+            s.flush()
+            return _application_detail(s, row)
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+
+@blp.route("/profile")
+class ProfileResource(MethodView):
+    @require("viewer")
+    @blp.response(200, ProfileSchema)
+    def get(self):
+        """Your profile (empty until you save one)."""
+        with session_scope() as s:
+            return _profile_data(s, current_principal())
+
+    @require("member")
+    @blp.arguments(ProfileSchema)
+    @blp.response(200, ProfileSchema)
+    def put(self, body):
+        """Replace your profile."""
+        principal = current_principal()
+        data = ProfileSchema().dump(body)
+        with session_scope() as s:
+            row = s.scalar(scoped(select(Profile), Profile, principal))
+            if row is None:
+                s.add(Profile(org_id=principal.org_id, owner_id=principal.user_id, data=data))
+            else:
+                row.data, row.updated_at = data, datetime.now(UTC)
+        return data
