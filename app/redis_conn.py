@@ -17,7 +17,8 @@ from app.config import get_settings
 LOCAL_DEFAULT = "redis://127.0.0.1:6379/0"
 
 
-def _answers(host: str, port: int) -> bool:
+def redis_answers(host: str, port: int) -> bool:
+    """A Redis server answers PING at host:port (without a client library's retries)."""
     try:
         with socket.create_connection((host, port), timeout=0.3) as conn:
             conn.sendall(b"PING\r\n")
@@ -31,7 +32,7 @@ def resolve_redis_url(announce=print) -> str:
     settings = get_settings()
     if settings.redis_url:
         return settings.redis_url
-    if _answers("127.0.0.1", 6379):
+    if redis_answers("127.0.0.1", 6379):
         return LOCAL_DEFAULT
     from app.localredis import ensure_private_redis
 

@@ -22,19 +22,12 @@ TEST_VAR = Path(tempfile.mkdtemp(prefix="kairos-test-"))
 TEST_REDIS_DB = 13
 
 
-def _redis_answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.3) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def _test_redis_url() -> tuple[str, bool]:
     if os.environ.get("KAIROS_TEST_REDIS_URL"):
         return os.environ["KAIROS_TEST_REDIS_URL"], False
-    if _redis_answers("127.0.0.1", 6379):
+    from app.redis_conn import redis_answers
+
+    if redis_answers("127.0.0.1", 6379):
         return f"redis://127.0.0.1:6379/{TEST_REDIS_DB}", False
     from app.localredis import ensure_private_redis
 

@@ -70,9 +70,15 @@ def _accepted(task):
 
 
 def _submit(kind: str, params: dict):
-    task, _ = task_service.submit(
-        current_principal(), kind, params, request.headers.get("Idempotency-Key")
-    )
+    try:
+        task, _ = task_service.submit(
+            current_principal(), kind, params, request.headers.get("Idempotency-Key")
+        )
+    except ApiError as exc:
+        # Here the request body is the params: report field errors at the top level.
+        if exc.errors and set(exc.errors) == {"params"}:
+            raise ApiError(exc.status, exc.code, exc.message, exc.errors["params"]) from None
+        raise
     return _accepted(task)
 
 
@@ -248,12 +254,10 @@ def delete_saved_search(search_id):
 def _import_body() -> dict:
     """A resume from a multipart upload (`file`, optional `format`, `title`) or from JSON."""
     if request.mimetype != "multipart/form-data":
-        try:
-            return ImportRequestSchema().load(request.get_json(silent=True) or {})
-        except Exception as exc:
-            raise ApiError(
-                400, "VALIDATION_ERROR", "Invalid input", getattr(exc, "messages", None)
-            ) from None
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object or a file upload")
+        return body
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"file": ["Upload a file."]})
@@ -302,15 +306,11 @@ def _import_body() -> dict:
 def import_resume():
     """Import a LaTeX or Markdown resume (async `careers.import_resume`; result `resume_id`)."""
     body = _import_body()
-    if len(body["content"]) > kinds.MAX_RESUME_CHARS:
+    if len(str(body.get("content") or "")) > kinds.MAX_RESUME_CHARS:
         raise ApiError(
             413,
             "PAYLOAD_TOO_LARGE",
             f"A resume may have at most {kinds.MAX_RESUME_CHARS} characters",
-        )
-    if not body["content"].strip():
-        raise ApiError(
-            400, "VALIDATION_ERROR", "Invalid input", {"content": ["The resume is empty."]}
         )
     return _submit(kinds.IMPORT_RESUME.name, body)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.careers.kinds import EXPORT_FORMATS, RESUME_FORMATS, SearchParams, SourceSchema
+from app.careers.kinds import (
+    AnalyzeParams,
+    ExportParams,
+    ImportResumeParams,
+    SearchParams,
+    SourceSchema,
+    TailorParams,
+)
 from app.http import Schema
 from app.models.careers import APPLICATION_STATUSES
 
@@ -54,12 +61,6 @@ class JobSchema(Schema):
     last_seen_at = ma.fields.DateTime()
 
 
-class AnalyzeRequestSchema(Schema):
-    resume_id = ma.fields.String(
-        load_default=None, allow_none=True, metadata={"description": "Default: your primary resume"}
-    )
-
-
 class AnalysisSchema(Schema):
     job_id = ma.fields.String()
     resume_id = ma.fields.String(allow_none=True)
@@ -81,13 +82,15 @@ class SavedSearchSchema(Schema):
     created_at = ma.fields.DateTime()
 
 
+# The request bodies of routes that only enqueue are the kind's params, less the ids that the
+# URL already names.
+AnalyzeRequestSchema = AnalyzeParams(exclude=("job_id",))
+TailorRequestSchema = TailorParams(exclude=("resume_id",))
+ExportRequestSchema = ExportParams(exclude=("resume_id",))
+ImportRequestSchema = ImportResumeParams
+
+
 # --- resumes ------------------------------------------------------------------------------------
-
-
-class ImportRequestSchema(Schema):
-    format = ma.fields.String(required=True, validate=validate.OneOf(RESUME_FORMATS))
-    content = ma.fields.String(required=True)
-    title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class EntrySchema(Schema):
@@ -118,10 +121,6 @@ class ResumeSchema(Schema):
     created_at = ma.fields.DateTime()
 
 
-class TailorRequestSchema(Schema):
-    job_id = ma.fields.String(required=True)
-
-
 class TailoredSchema(Schema):
     id = ma.fields.String()
     resume_id = ma.fields.String()
@@ -141,16 +140,6 @@ class TailoredDetailSchema(TailoredSchema):
 
 class TailoredQuerySchema(Schema):
     version = ma.fields.Integer(validate=validate.Range(min=1))
-
-
-class ExportRequestSchema(Schema):
-    format = ma.fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS))
-    job_id = ma.fields.String(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "Export the tailored version for this job"},
-    )
-    version = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
 # --- applications -------------------------------------------------------------------------------
