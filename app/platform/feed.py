@@ -50,6 +50,9 @@ class FeedConnection:
         self.listener = Listener()
         self.follower = Follower()
         self.tasks: set[str] = set()
+        # Tasks submitted by a seed-000 shorthand: their clients expect exactly the seed's
+        # messages, so the platform's own "running" notice is not sent to them.
+        self.seed_tasks: set[str] = set()
         self.all = False
 
     # --- sender: the only writer ----------------------------------------------------------
@@ -87,6 +90,8 @@ class FeedConnection:
             self._send_event(event)
 
     def _send_event(self, event: dict) -> None:
+        if event["task_id"] in self.seed_tasks and event.get("stage") == "running":
+            return
         self.ws.send(_dumps(event))
         if event["type"] in events.TERMINAL and event["task_id"] in self.tasks:
             self.tasks.discard(event["task_id"])
@@ -186,10 +191,12 @@ class FeedConnection:
 
     def _on_shorthand(self, message: dict) -> None:
         kind, field = SHORTHANDS[message["type"]]
-        self._submit(kind, {field: message.get(field)}, message.get("idempotency_key"))
+        self._submit(kind, {field: message.get(field)}, message.get("idempotency_key"), seed=True)
 
-    def _submit(self, kind: str, params: dict, key) -> None:
+    def _submit(self, kind: str, params: dict, key, seed: bool = False) -> None:
         task, _created = task_service.submit(self.principal, kind, params, key)
+        if seed:
+            self.seed_tasks.add(task.id)
         from app.platform.task_routes import task_json
 
         self.send({"type": "ack", "of": "submit", "task_id": task.id, "task": task_json(task)})
