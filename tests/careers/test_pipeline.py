@@ -57,7 +57,7 @@ def search(client) -> dict:
     return task["result"]
 
 
-# --- search ----------------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
 
 
 def test_a_search_saves_postings_and_reports_every_platform(api, boards):
@@ -114,7 +114,7 @@ def test_a_saved_search_is_rerun_by_the_beat_job_and_lists_new_postings(api, boa
     assert api.delete(f"{C}/searches/{saved[0]['id']}").status_code == 200
 
 
-# --- resumes -----------------------------------------------------------------------------------------
+# --- resumes --------------------------------------------------------------------------------------
 
 
 def test_a_latex_resume_is_imported_into_sections_keeping_its_source(api):
