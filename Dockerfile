@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# A Unicode font for exported PDFs (without one they fall back to Latin-1 transliteration).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, read from pyproject.toml: this layer is rebuilt only when it changes.
 WORKDIR /usr/src/kairos
 COPY pyproject.toml ./
