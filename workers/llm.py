@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import openai
 
-from workers.base import TaskError
+from workers.base import TaskError, TransientError
 
 DEFAULT_TIMEOUT = 60.0
 # Some servers wrap JSON mode output in a Markdown fence anyway; the fence is not content.
@@ -29,6 +29,21 @@ class LLMError(TaskError):
 
     def __init__(self, message: str):
         super().__init__(message, code=self.code)
+
+
+class LLMUnavailable(LLMError, TransientError):
+    """Overloaded, rate limited or unreachable: worth retrying later (with backoff)."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    try:
+        return float(exc.response.headers.get("retry-after"))
+    except (TypeError, ValueError):
+        return None
 
 
 class LLMClient:
@@ -88,9 +103,12 @@ class LLMClient:
                     if delta:
                         yield delta
         except openai.APIStatusError as exc:
-            raise LLMError(f"LLM server answered {exc.status_code}: {_detail(exc)}") from None
-        except openai.APITimeoutError:
-            raise LLMError("LLM server timed out") from None
+            message = f"LLM server answered {exc.status_code}: {_detail(exc)}"
+            if exc.status_code == 429 or exc.status_code >= 500:
+                raise LLMUnavailable(message, _retry_after(exc)) from None
+            raise LLMError(message) from None
+        except (openai.APITimeoutError, openai.APIConnectionError):
+            raise LLMUnavailable("LLM server timed out or is unreachable") from None
         except openai.APIError as exc:
             raise LLMError(f"LLM request failed: {_detail(exc)}") from None
         except (httpx.HTTPError, ValueError) as exc:

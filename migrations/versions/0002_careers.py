@@ -1,4 +1,4 @@
-"""careers: postings, analyses, resumes, tailored versions, exports, applications, saved searches, profiles
+"""careers: postings, analyses, resumes, tailored versions, exports, applications, searches
 
 Revision ID: 0002
 Revises: 0001

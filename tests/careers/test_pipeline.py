@@ -256,3 +256,68 @@ def test_exporting_a_tailored_version_that_does_not_exist_is_404(api, boards):
     job_id = search(api)["postings"][0]
     resp = api.post(f"{C}/resumes/{resume_id}/export", json={"format": "pdf", "job_id": job_id})
     assert resp.status_code == 404 and resp.json()["code"] == "TAILORED_RESUME_NOT_FOUND"
+
+
+# --- with an LLM configured ---------------------------------------------------------------
+
+
+@pytest.fixture
+def with_llm(llm_server):
+    """Point every process's settings at the local OpenAI-compatible server."""
+    import dataclasses
+
+    from app.config import configure, get_settings
+
+    settings = get_settings()
+    configure(dataclasses.replace(settings, llm_base_url=llm_server.url, llm_api_key="test-key"))
+    yield llm_server
+    configure(settings)
+
+
+def test_an_llm_analysis_streams_its_tokens_over_the_feed(api, boards, with_llm):
+    import json
+
+    answer = json.dumps(
+        {
+            "required_skills": ["Python"],
+            "nice_to_have_skills": ["Docker"],
+            "years_experience": 3,
+            "education": None,
+            "seniority": "senior",
+            "location": None,
+            "remote": True,
+            "keywords": ["backend"],
+        }
+    )
+    chunks = [answer[i : i + 9] for i in range(0, len(answer), 9)]
+    with_llm.reply(chunks=chunks)
+    job_id = search(api)["postings"][0]
+    feed = Feed(api.platform, api.token)
+    feed.recv()
+    feed.send({"type": "submit", "kind": "careers.analyze", "params": {"job_id": job_id}})
+    ack = feed.recv()
+    messages = feed.until(is_end_of(ack["task_id"]))
+    assert "".join(m["delta"] for m in messages if m["type"] == "token") == answer
+    complete = messages[-1]
+    assert complete["type"] == "complete", complete
+    assert complete["data"]["analysis"]["strategy"] == "openai"
+    assert complete["data"]["analysis"]["requirements"]["required_skills"] == ["Python"]
+
+
+def test_an_overloaded_llm_is_retried_with_backoff_then_succeeds(api, boards, with_llm):
+    with_llm.reply("model overloaded", status=503)
+    with_llm.reply('{"required_skills": ["Python"], "nice_to_have_skills": []}')
+    job_id = search(api)["postings"][0]
+    resp = api.post(f"{C}/jobs/{job_id}/analyze", json={})
+    task = api.wait(resp.json()["data"]["id"], timeout=60)
+    assert task["state"] == "succeeded", task
+    assert task["retries"] == 1 and task["attempts"] == 2
+
+
+def test_an_llm_answer_that_is_not_json_fails_the_task_with_llm_error(api, boards, with_llm):
+    with_llm.reply("Sure! Here are the requirements: Python, Go.")
+    job_id = search(api)["postings"][0]
+    resp = api.post(f"{C}/jobs/{job_id}/analyze", json={})
+    task = api.wait(resp.json()["data"]["id"], timeout=30)
+    assert task["state"] == "failed" and task["error"]["code"] == "LLM_ERROR"
+    assert task["retries"] == 0
