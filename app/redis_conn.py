@@ -75,10 +75,11 @@ def get_redis() -> redis.Redis:
 
 
 def pubsub_client() -> redis.Redis:
-    """A client for long-lived subscriptions: no read timeout, keepalive on."""
-    return redis.Redis.from_url(
-        redis_url(), decode_responses=True, socket_timeout=None, socket_keepalive=True
-    )
+    """A client for long-lived subscriptions: no read timeout; TCP keepalive where there is
+    TCP (a unix socket has no such option)."""
+    url = redis_url()
+    options = {} if url.startswith("unix://") else {"socket_keepalive": True}
+    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=None, **options)
 
 
 def reset_clients() -> None:
