@@ -14,7 +14,8 @@ from app import events
 from app.config import get_settings
 from app.db import session_scope
 from app.models import Task as TaskRow
-from app.platform.kinds import REGISTRY
+from app.platform.kinds import QUEUES, REGISTRY
+from app.redis_conn import get_redis
 from workers.base import TaskError, TrackedTask, utcnow
 from workers.celery_app import celery, send_task_message
 
@@ -55,11 +56,18 @@ def janitor():
     settings = get_settings()
     now = utcnow()
     resent = failed = 0
+    # A queue that still holds messages may simply be behind: its old rows are waiting in
+    # line, not lost. Only rows of drained queues are re-sent.
+    pipe = get_redis().pipeline(transaction=False)
+    for queue in QUEUES:
+        pipe.llen(queue)
+    drained = [q for q, depth in zip(QUEUES, pipe.execute(), strict=True) if depth == 0]
     with session_scope() as s:
         lost = s.scalars(
             select(TaskRow)
             .where(
                 TaskRow.state.in_(("queued", "retrying")),
+                TaskRow.queue.in_(drained),
                 TaskRow.sent_at < now - timedelta(seconds=settings.requeue_after),
             )
             .limit(500)

@@ -56,3 +56,25 @@ def test_a_running_task_past_its_hard_limit_is_failed_with_an_error_event(api):
     task = api.get(f"/api/v1/tasks/{task_id}").json()["data"]
     assert task["state"] == "failed" and task["error"]["code"] == "TIME_LIMIT_EXCEEDED"
     assert events.replay(task_id)[-1]["code"] == "TIME_LIMIT_EXCEEDED"
+
+
+def test_queued_rows_of_a_queue_still_holding_messages_are_waiting_not_lost(api):
+    from app.redis_conn import get_redis
+    from workers.platform import janitor
+
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    task_id = _task_row(api, state="queued", sent_at=long_ago)
+    from workers.celery_app import celery
+
+    client = get_redis()
+    celery.control.cancel_consumer("default", reply=True)  # the backlog must stay put
+    client.lpush("default", "a message still waiting in line")
+    try:
+        janitor.apply().get()
+        with session_scope() as s:
+            assert s.get(Task, task_id).sent_at == long_ago  # not re-sent
+    finally:
+        client.lrem("default", 0, "a message still waiting in line")
+        celery.control.add_consumer("default", reply=True)
+        with session_scope() as s:
+            s.execute(update(Task).where(Task.id == task_id).values(state="cancelled"))
