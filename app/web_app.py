@@ -76,9 +76,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     api = Api(app)
     from app.careers import routes as careers
-    from app.platform import accounts, apikeys, cors, health, task_routes
+    from app.platform import accounts, apikeys, cors, health, settings_routes, task_routes
 
-    for module in (accounts, apikeys, cors, task_routes, health, careers):
+    for module in (accounts, apikeys, cors, settings_routes, task_routes, health, careers):
         api.register_blueprint(module.blp)
 
     from app.platform.feed import sock

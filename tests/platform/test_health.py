@@ -63,3 +63,17 @@ def test_metrics_count_requests_and_tasks_in_prometheus_format(api):
         assert "kairos_http_request_duration_seconds_bucket" in text
         assert 'kairos_queue_depth{queue="default"}' in text
         assert "kairos_websocket_connections" in text
+
+
+def test_config_shows_the_settings_in_force_to_admins_without_secrets(api):
+    from tests.factories import add_member
+
+    resp = api.get("/api/v1/config")
+    assert resp.status_code == 200
+    data = resp.json()["data"]
+    assert data["settings"]["auth"] == "jwt" and "default" in data["queues"]
+    assert data["secrets"]["secret_key"] is True
+    assert (
+        "secret_key" not in data["settings"] and api.platform.settings.secret_key not in resp.text
+    )
+    assert add_member(api, "member").get("/api/v1/config").status_code == 403
