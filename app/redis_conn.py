@@ -63,11 +63,24 @@ def limiter_storage_url(url: str | None = None) -> str:
     return url
 
 
+POOL_SIZE = 200
+POOL_WAIT = 10  # seconds a caller waits for a free connection before giving up
+
+
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url, decode_responses=True, health_check_interval=30, socket_timeout=10
+    # A blocking pool: under gevent hundreds of greenlets of one process may reach Redis at
+    # once (a reconnect storm of WebSockets); they queue for a connection instead of failing
+    # the moment the pool is full, which is what redis-py's default pool does.
+    pool = redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT,
+        decode_responses=True,
+        health_check_interval=30,
+        socket_timeout=10,
     )
+    return redis.Redis(connection_pool=pool)
 
 
 def get_redis() -> redis.Redis:

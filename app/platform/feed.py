@@ -12,6 +12,7 @@ events ordered without locks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -33,14 +34,10 @@ log = logging.getLogger("kairos.feed")
 sock = Sock()
 
 AUTH_TIMEOUT = 10
-CLOSE_UNAUTHORIZED, CLOSE_TOO_SLOW = 4401, 4408
+CLOSE_UNAUTHORIZED, CLOSE_TOO_SLOW, CLOSE_SERVER_ERROR = 4401, 4408, 1011
 SSE_KEEPALIVE = 15
 # Seed-000 shorthands: {"type": "analyze", "job_id": …} submits careers.analyze.
 SHORTHANDS = {"analyze": ("careers.analyze", "job_id")}
-
-
-def _dumps(message: dict) -> str:
-    return json.dumps(message, separators=(",", ":"), default=str)
 
 
 class FeedConnection:
@@ -67,9 +64,9 @@ class FeedConnection:
                 if op == "close":
                     return
                 if op == "send":
-                    self.ws.send(_dumps(arg))
+                    self.ws.send(events.as_json(arg))
                 elif op == "event":
-                    self._deliver(arg)
+                    self._deliver(*arg)
                 elif op == "subscribe":
                     task_id, after = arg
                     hub.subscribe_task(self.listener, task_id)
@@ -83,19 +80,28 @@ class FeedConnection:
         except ConnectionClosed:
             pass
         except Exception:
+            # A connection that can no longer be served is closed, never left silent.
             log.exception("feed_sender_failed")
+            with contextlib.suppress(Exception):
+                self.ws.close(reason=CLOSE_SERVER_ERROR, message="server error")
 
-    def _deliver(self, event: dict) -> None:
+    def _deliver(self, event: dict, raw: str) -> None:
         if (event["task_id"] in self.tasks or self.all) and self.follower.accept(event):
-            self._send_event(event)
+            self._send_event(event, raw)
 
-    def _send_event(self, event: dict) -> None:
-        if event["task_id"] in self.seed_tasks and event.get("stage") == "running":
+    def _send_event(self, event: dict, raw: str | None = None) -> None:
+        task_id = event["task_id"]
+        if task_id in self.seed_tasks and event.get("stage") == "running":
             return
-        self.ws.send(_dumps(event))
-        if event["type"] in events.TERMINAL and event["task_id"] in self.tasks:
-            self.tasks.discard(event["task_id"])
-            hub.unsubscribe_task(self.listener, event["task_id"])
+        self.ws.send(raw or events.as_json(event))
+        if event["type"] in events.TERMINAL:
+            # Nothing follows an end: drop what was kept for this task, so a connection
+            # following "all" for days does not grow.
+            self.follower.forget(task_id)
+            self.seed_tasks.discard(task_id)
+            if task_id in self.tasks:
+                self.tasks.discard(task_id)
+                hub.unsubscribe_task(self.listener, task_id)
 
     def send(self, message: dict) -> None:
         self.listener.put(("send", message))
@@ -222,7 +228,13 @@ def _ws_principal(ws) -> Principal | None:
 
 @sock.route("/api/v1/ws")
 def feed(ws):
-    principal = _ws_principal(ws)
+    try:
+        principal = _ws_principal(ws)
+    except Exception:
+        # After the upgrade an HTTP error page would corrupt the stream: close properly.
+        log.exception("feed_auth_failed")
+        ws.close(reason=CLOSE_SERVER_ERROR, message="server error")
+        return
     if principal is None:
         ws.close(reason=CLOSE_UNAUTHORIZED, message="unauthorized")
         return
@@ -246,8 +258,9 @@ def sse_response(task_id: str) -> Response:
         except ValueError:
             raise ApiError(400, "VALIDATION_ERROR", "Last-Event-ID is not an event id") from None
 
-    def frame(event: dict) -> str:
-        return f"id: {event['id']}\nevent: {event['type']}\ndata: {_dumps(event)}\n\n"
+    def frame(event: dict, raw: str | None = None) -> str:
+        data = raw or events.as_json(event)
+        return f"id: {event['id']}\nevent: {event['type']}\ndata: {data}\n\n"
 
     def stream():
         listener, follower = Listener(), Follower()
@@ -259,16 +272,18 @@ def sse_response(task_id: str) -> Response:
                     return
             while True:
                 try:
-                    op, event = listener.queue.get(timeout=SSE_KEEPALIVE)
+                    op, arg = listener.queue.get(timeout=SSE_KEEPALIVE)
                 except queue.Empty:
                     yield ": keepalive\n\n"
                     continue
-                batch = follower.replay(task.id) if op == "resync" else [event]
-                for item in batch:
-                    if op == "resync" or follower.accept(item):
-                        yield frame(item)
-                        if item["type"] in events.TERMINAL:
-                            return
+                if op == "resync":
+                    batch = [(e, None) for e in follower.replay(task.id)]
+                else:
+                    batch = [arg] if follower.accept(arg[0]) else []
+                for event, raw in batch:
+                    yield frame(event, raw)
+                    if event["type"] in events.TERMINAL:
+                        return
         finally:
             hub.remove(listener)
 
@@ -290,10 +305,10 @@ def wait_for_end(principal: Principal, task, seconds: float):
             if remaining <= 0:
                 break
             try:
-                op, event = listener.queue.get(timeout=remaining)
+                op, arg = listener.queue.get(timeout=remaining)
             except queue.Empty:
                 break
-            if op == "resync" or event["type"] in events.TERMINAL:
+            if op == "resync" or arg[0]["type"] in events.TERMINAL:
                 task = task_service.get(principal, task.id)
         return task
     finally:

@@ -1,6 +1,6 @@
 """One event hub per API process: one Redis subscription, fanned out to local listeners.
 
-A listener is a queue; the hub puts ``("event", event)`` on the queues of those subscribed
+A listener is a queue; the hub puts ``("event", (event, json))`` on the queues of those subscribed
 to the event's task, or to every task of its org. If the subscription drops, the hub puts
 ``("resync", None)`` on every queue after reconnecting, so listeners can read what they
 missed from the task streams.
@@ -84,11 +84,11 @@ class EventHub:
             if not listeners:
                 del index[key]
 
-    def _dispatch(self, org_id: str, event: dict) -> None:
+    def _dispatch(self, org_id: str, event: dict, raw: str) -> None:
         with self._lock:
             targets = self._by_task.get(event["task_id"], set()) | self._by_org.get(org_id, set())
         for listener in targets:
-            listener.put(("event", event))
+            listener.put(("event", (event, raw)))
 
     def _resync_all(self) -> None:
         with self._lock:
@@ -110,11 +110,11 @@ class EventHub:
                     if message["type"] != "message":
                         continue
                     try:
-                        org_id, event = events.parse_live(message["data"])
+                        org_id, event, raw = events.parse_live(message["data"])
                     except (ValueError, KeyError):
                         log.warning("hub_bad_message")
                         continue
-                    self._dispatch(org_id, event)
+                    self._dispatch(org_id, event, raw)
             except Exception as exc:
                 log.warning("hub_disconnected", extra={"error": str(exc), "retry_in": delay})
                 time.sleep(delay)
@@ -140,6 +140,9 @@ class Follower:
             return False
         self.last[event["task_id"]] = key
         return True
+
+    def forget(self, task_id: str) -> None:
+        self.last.pop(task_id, None)
 
     def replay(self, task_id: str, after: str | None = None) -> list[dict]:
         if after is None and task_id in self.last:
