@@ -7,9 +7,9 @@ import sys
 import time
 import traceback
 
-from bench.common import emit, log
+from bench.common import CpuWatch, emit, log
 
-BENCHES = ("submit", "e2e", "ws_fanout")
+BENCHES = ("submit", "e2e", "ws_fanout", "careers_search", "careers_analysis")
 
 
 def main(argv: list[str]) -> int:
@@ -21,6 +21,7 @@ def main(argv: list[str]) -> int:
     failed = 0
     for name in names:
         started = time.monotonic()
+        cpu = CpuWatch()
         log(f"=== {name} ===")
         try:
             result = importlib.import_module(f"bench.{name}").run()
@@ -29,7 +30,14 @@ def main(argv: list[str]) -> int:
             failed += 1
             # Still one line, so a reader of stdout sees which bench did not finish.
             result = {"bench": name, "ratio": None, "error": f"{type(exc).__name__}: {exc}"}
-        result.setdefault("settings", {})["wall_s"] = round(time.monotonic() - started, 1)
+        settings = result.setdefault("settings", {})
+        settings["wall_s"] = round(time.monotonic() - started, 1)
+        settings["cpu_load"] = cpu.report()
+        if settings["cpu_load"]["other_processes_cores"] > 0.2:
+            log(
+                f"{name}: other processes used {settings['cpu_load']['other_processes_cores']} "
+                "cores meanwhile; the figures are disturbed"
+            )
         emit(result)
     return 1 if failed else 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -114,6 +116,57 @@ def redis_client(url: str = REDIS_URL) -> redis.Redis:
     return redis.Redis.from_url(url, decode_responses=True)
 
 
+class CpuWatch:
+    """CPU used on the machine during a bench by anything other than the bench, its children
+    and Redis: the figures are only as good as the machine was quiet."""
+
+    def __init__(self):
+        self.hz = os.sysconf("SC_CLK_TCK")
+        # The Redis the benches use, not another one (tests start private ones).
+        port = f":{redis.connection.parse_url(REDIS_URL).get('port', 6379)}"
+        self.redis_pids = [
+            int(p.parent.name)
+            for p in Path("/proc").glob("[0-9]*/cmdline")
+            if _read(p).startswith("redis-server") and port in _read(p)
+        ]
+        self.start = self._sample()
+
+    def _sample(self) -> tuple[float, float, float]:
+        # user + nice + system: what processes run. Interrupts, idle and steal are left out,
+        # as they are not in any process's own times either.
+        fields = _read(Path("/proc/stat")).split("\n", 1)[0].split()[1:4]
+        busy = sum(int(v) for v in fields)
+        own = os.times()  # children's times include every descendant that was waited for
+        ours = own.user + own.system + own.children_user + own.children_system
+        redis_ticks = sum(_proc_ticks(pid) for pid in self.redis_pids)
+        return time.monotonic(), busy / self.hz, ours + redis_ticks / self.hz
+
+    def report(self) -> dict:
+        t0, busy0, ours0 = self.start
+        t1, busy1, ours1 = self._sample()
+        wall = max(t1 - t0, 1e-9)
+        other = max(0.0, (busy1 - busy0) - (ours1 - ours0))
+        return {
+            "bench_and_redis_cores": round((ours1 - ours0) / wall, 2),
+            "other_processes_cores": round(other / wall, 2),
+        }
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _proc_ticks(pid: int) -> int:
+    stat = _read(Path(f"/proc/{pid}/stat"))
+    if not stat:
+        return 0
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
 # --- processes --------------------------------------------------------------------------------
 
 
@@ -156,17 +209,18 @@ class Proc:
             return ""
 
     def stop(self, timeout: float = 15) -> None:
-        # The process leads its own session, so its group holds exactly what it forked
-        # (gunicorn or Celery workers), and nothing else of ours.
+        # SIGTERM to the leader only: gunicorn and Celery stop their own children and reap
+        # them, so their CPU time reaches this process (see CpuWatch).
         if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGTERM)
+            self.popen.terminate()
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
                 log(f"{self.name} did not stop in {timeout}s; killing it")
+        # The process led its own session, so its group holds exactly what it forked, and
+        # nothing else of ours: whatever of it is left goes.
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)  # stragglers of the group, if any
+            os.killpg(self.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(5)
         self._log.close()
@@ -176,18 +230,28 @@ class Proc:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         lines = text.splitlines()
         errors = [ln for ln in lines if '"level": "error"' in ln or "[ERROR]" in ln]
+        # The platform logs one JSON object a line: count errors by event and by exception.
+        events = Counter(re.findall(r'"level": "error".*?"event": "(\w+)"', text))
+        exceptions = Counter(re.findall(r"\\n(\w+(?:\.\w+)*(?:Error|Exception)): ", text))
         return {
             "error_lines": len(errors),
             "tracebacks": text.count("Traceback (most recent call last)"),
+            "error_events": dict(events),
+            "exceptions": dict(exceptions),
             "first_error": (errors[0][:300] if errors else None),
         }
 
 
 class Stack:
-    """A bench's temp dir, Redis db and processes; everything is undone on exit."""
+    """A bench's temp dir, Redis db and processes; everything is undone on exit.
 
-    def __init__(self, name: str):
+    ``inner=True`` is for a stack opened inside another one: it leaves the Redis db and this
+    process's settings to the outer stack.
+    """
+
+    def __init__(self, name: str, inner: bool = False):
         self.name = name
+        self.inner = inner
         self.procs: list[Proc] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"kairos-bench-{name}-"))
         self.var = self.tmp / "var"
@@ -197,10 +261,11 @@ class Stack:
         from app.config import configure, load_settings
 
         raise_nofile()
-        self.redis.flushdb()
-        # This process reads the platform's settings too (Celery producer, heartbeat key):
-        # the same ones as its servers, and no var/ of the work tree.
-        configure(load_settings(self.env()))
+        if not self.inner:
+            self.redis.flushdb()
+            # This process reads the platform's settings too (Celery producer, heartbeat key):
+            # the same ones as its servers, and no var/ of the work tree.
+            configure(load_settings(self.env()))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -208,8 +273,9 @@ class Stack:
             proc.stop()
             if exc is not None:
                 log(f"--- last lines of {proc.name} ---\n{proc.tail()}")
-        with contextlib.suppress(Exception):
-            self.redis.flushdb()  # the queued messages and event streams of this bench
+        if not self.inner:
+            with contextlib.suppress(Exception):
+                self.redis.flushdb()  # the queued messages and event streams of this bench
         if os.environ.get("BENCH_KEEP_TMP"):
             log(f"kept {self.tmp}")
         else:

@@ -35,6 +35,8 @@ from bench.common import (
 N = 2000
 WARMUP_N = 100
 SUBMITTERS = 16
+# One at a time: latency without a queue in front of the worker.
+SERIAL_N = 100
 COMPLETION_TIMEOUT_S = 90
 BODY = {"kind": "platform.diagnostic", "params": {}}
 
@@ -42,22 +44,28 @@ BODY = {"kind": "platform.diagnostic", "params": {}}
 class Run:
     """Submission and completion times of one run, keyed by task id (perf_counter seconds)."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, submitters: int = SUBMITTERS, closed_loop: bool = False):
         self.n = n
+        self.submitters = submitters
+        # Closed loop: a submitter waits for its task's completion before the next one.
+        self.closed_loop = closed_loop
         self.sent: dict[str, float] = {}
         self.done: dict[str, float] = {}
         self.failures: Counter = Counter()
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.all_done = threading.Event()
         self.started = self.submitted = 0.0
 
     def mark_sent(self, task_id: str, t0: float) -> None:
         with self.lock:
             self.sent[task_id] = t0
+            if self.closed_loop:
+                self.lock.wait_for(lambda: task_id in self.done, COMPLETION_TIMEOUT_S)
 
     def mark_done(self, task_id: str, t: float) -> None:
         with self.lock:
             self.done.setdefault(task_id, t)
+            self.lock.notify_all()
             if len(self.done) >= self.n:
                 self.all_done.set()
 
@@ -71,7 +79,7 @@ class Run:
     def submit_all(self, one) -> None:
         """Call ``one(i)`` N times from SUBMITTERS threads; ``one`` records its own times."""
         self.started = time.perf_counter()
-        with ThreadPoolExecutor(SUBMITTERS) as pool:
+        with ThreadPoolExecutor(self.submitters) as pool:
             for future in [pool.submit(one, i) for i in range(self.n)]:
                 future.result()
         self.submitted = time.perf_counter()
@@ -102,8 +110,7 @@ class Run:
 # --- platform -------------------------------------------------------------------------------
 
 
-def platform_run(base: str, token: str, n: int) -> tuple[Run, dict]:
-    run = Run(n)
+def platform_run(base: str, token: str, run: Run) -> tuple[Run, dict]:
     feed = {"events": Counter(), "error_events": [], "closed": None}
     ws = connect(
         ws_url(base, f"/api/v1/ws?token={token}"), proxy=None, compression=None, max_queue=None
@@ -175,10 +182,9 @@ def platform_run(base: str, token: str, n: int) -> tuple[Run, dict]:
 # --- raw Celery -----------------------------------------------------------------------------
 
 
-def raw_run(stack: Stack, n: int) -> Run:
+def raw_run(stack: Stack, run: Run) -> Run:
     from bench.worker_app import DONE_KEY, noop
 
-    run = Run(n)
     stack.redis.delete(DONE_KEY)
     stop = threading.Event()
 
@@ -209,6 +215,11 @@ def raw_run(stack: Stack, n: int) -> Run:
     return run
 
 
+def serial_figures(run: Run) -> dict:
+    figures = run.figures()
+    return {k: figures[k] for k in ("p50_ms", "p99_ms", "completed", "lost")}
+
+
 def run() -> dict:
     with Stack("e2e") as stack:
         stack.migrate()
@@ -217,17 +228,23 @@ def run() -> dict:
         token = register_user(base)["token"]
 
         log(f"e2e: warmup, {WARMUP_N} tasks each way")
-        raw_run(stack, WARMUP_N)
-        platform_run(base, token, WARMUP_N)
+        raw_run(stack, Run(WARMUP_N))
+        platform_run(base, token, Run(WARMUP_N))
 
         log(f"e2e: raw apply_async, {N} tasks, {SUBMITTERS} submitters")
-        raw = raw_run(stack, N).figures()
+        raw = raw_run(stack, Run(N)).figures()
         log(f"e2e: raw: {raw}")
         log(f"e2e: platform, {N} tasks, {SUBMITTERS} submitters")
-        platform_result, feed = platform_run(base, token, N)
+        platform_result, feed = platform_run(base, token, Run(N))
         platform = platform_result.figures()
         platform["feed"] = feed
         log(f"e2e: platform: {platform}")
+
+        log(f"e2e: {SERIAL_N} tasks one at a time, each way")
+        raw["serial"] = serial_figures(raw_run(stack, Run(SERIAL_N, 1, closed_loop=True)))
+        serial, _feed = platform_run(base, token, Run(SERIAL_N, 1, closed_loop=True))
+        platform["serial"] = serial_figures(serial)
+        log(f"e2e: serial: raw {raw['serial']}, platform {platform['serial']}")
         problems = gather_problems([web, worker])
 
     return {
@@ -237,7 +254,10 @@ def run() -> dict:
         "baseline": raw,
         "settings": {
             "ratio_uses": "platform tasks_per_s / raw apply_async tasks_per_s (higher is better)",
-            "latency_ratio_p50": ratio(raw["p50_ms"], platform["p50_ms"]),
+            "serial_latency_ratio_p50": ratio(
+                raw["serial"]["p50_ms"], platform["serial"]["p50_ms"]
+            ),
+            "serial_tasks": SERIAL_N,
             "tasks": N,
             "warmup_tasks": WARMUP_N,
             "submitters": SUBMITTERS,
@@ -245,6 +265,8 @@ def run() -> dict:
             "WebSocket subscribed to 'all'",
             "baseline_path": "apply_async(bench.noop) -> same worker -> LPUSH -> client BLPOP",
             "latency": "just before the POST / apply_async -> client receives the completion",
+            "loaded_latency": "both submit faster than the worker drains: p50/p99 are mostly "
+            "queueing, and the side that submits faster queues more; compare serial",
             "tasks_per_s": "completed / (last completion - first submission)",
             "worker": f"one celery -A bench.worker_app worker, prefork -c {WORKER_CONCURRENCY} "
             "-Q default, serving both",

@@ -153,6 +153,8 @@ def run() -> dict:
             "server": f"gunicorn gevent, {WEB_WORKERS} workers, app.gunicorn_conf for all three",
             "database": "SQLite (platform default)",
             "rate_limit": "100000000/minute (limiter still counts each request in Redis)",
+            "queued_messages": "left in the 'default' list; may exceed accepted_total by the "
+            "requests in flight when wrk stopped (up to 2 x connections)",
             "machine": MACHINE,
             "server_log_problems": problems,
         },
