@@ -91,6 +91,10 @@ def _http_exception(exc: HTTPException):
         errors = merged
     if status == 429:
         message = f"Rate limit exceeded ({exc.description})"
+        limit = getattr(exc, "limit", None)  # flask-limiter's RateLimitExceeded
+        if limit is not None:
+            # The end of the current window is at most one window away.
+            data = {**data, "headers": {"Retry-After": str(limit.limit.get_expiry())}}
     elif errors:
         message = "Invalid input"
     else:

@@ -153,6 +153,9 @@ def platform(database_url):
             yield Platform(app, f"http://127.0.0.1:{server.server_port}", settings)
     finally:
         server.shutdown()
+        from app.platform.hub import hub
+
+        hub.stop()
 
 
 def _worker(app):

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task
 from celery.exceptions import Retry
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 
 from app import events, metrics
 from app.config import get_settings
@@ -125,7 +125,7 @@ class TrackedTask(Task):
             # Our own earlier attempt died with its process; the broker gave the message back.
             takeover.append(TaskRow.state == "running")
         with session_scope() as s:
-            changed = s.execute(
+            row = s.execute(
                 update(TaskRow)
                 .where(TaskRow.id == task_id, or_(*takeover))
                 .values(
@@ -135,13 +135,12 @@ class TrackedTask(Task):
                     updated_at=now,
                     worker=self.request.hostname,
                 )
-            ).rowcount
-            if not changed:
-                log.info("task_skipped", extra={"task_id": task_id, "redelivered": redelivered})
-                return None
-            org_id, kind, number = s.execute(
-                select(TaskRow.org_id, TaskRow.kind, TaskRow.attempts).where(TaskRow.id == task_id)
-            ).one()
+                .returning(TaskRow.org_id, TaskRow.kind, TaskRow.attempts)
+            ).first()
+        if row is None:
+            log.info("task_skipped", extra={"task_id": task_id, "redelivered": redelivered})
+            return None
+        org_id, kind, number = row
         attempt = Attempt(task_id, org_id, kind, number, time.monotonic())
         if number > get_settings().task_max_deliveries:
             self._fail(

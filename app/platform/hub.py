@@ -11,10 +11,10 @@ queues (both patched), so thousands of listeners cost little.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
-import time
 
 from app import events
 from app.redis_conn import pubsub_client
@@ -44,6 +44,8 @@ class EventHub:
         self._by_org: dict[str, set[Listener]] = {}
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
+        self._stopping = threading.Event()
+        self._pubsub = None
 
     def ensure_started(self, timeout: float = 5.0) -> None:
         with self._lock:
@@ -96,11 +98,25 @@ class EventHub:
         for listener in targets:
             listener.put(("resync", None))
 
+    def stop(self) -> None:
+        """End the subscription (process shutdown); listeners get nothing more."""
+        self._stopping.set()
+        pubsub = self._pubsub
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                pubsub.close()
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=5)
+        self._started.clear()
+        self._stopping.clear()  # a later subscriber starts a fresh subscription
+
     def _run(self) -> None:
         delay, first = 0.5, True
-        while True:
+        while not self._stopping.is_set():
             try:
-                pubsub = pubsub_client().pubsub(ignore_subscribe_messages=True)
+                self._pubsub = pubsub = pubsub_client().pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(events.CHANNEL)
                 self._started.set()
                 if not first:
@@ -116,8 +132,10 @@ class EventHub:
                         continue
                     self._dispatch(org_id, event, raw)
             except Exception as exc:
+                if self._stopping.is_set():
+                    return
                 log.warning("hub_disconnected", extra={"error": str(exc), "retry_in": delay})
-                time.sleep(delay)
+                self._stopping.wait(delay)
                 delay = min(delay * 2, 10)
 
 

@@ -22,7 +22,9 @@ def _key() -> str:
 limiter = Limiter(
     key_func=_key,
     strategy="fixed-window",
-    headers_enabled=True,
+    # X-RateLimit-* headers on every answer would cost a second Redis round trip per request;
+    # a refused request still says when to come back (Retry-After, set by the error mapping).
+    headers_enabled=False,
     swallow_errors=True,  # Redis away must not take the API down with it
     key_prefix="kairos:rl",
 )
