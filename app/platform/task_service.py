@@ -7,6 +7,7 @@ broker refuses, the row is marked ``failed`` with ``BROKER_UNAVAILABLE`` and the
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 
@@ -39,9 +40,14 @@ def _kind_for(principal: Principal, name: str) -> TaskKind:
     return kind
 
 
+@functools.cache
+def _params_schema(kind: TaskKind):
+    return kind.schema()
+
+
 def _load_params(kind: TaskKind, params: dict | None) -> dict:
     try:
-        return kind.schema().load(params or {})
+        return _params_schema(kind).load(params or {})
     except ma.ValidationError as exc:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"params": exc.messages}) from None
 
