@@ -28,7 +28,23 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def _bench_redis_url() -> str:
+    """BENCH_REDIS_URL; else db 12 of a Redis on localhost; else (a fresh machine) a private
+    Redis the platform's own way, under the temp dir, left running for the next bench."""
+    if os.environ.get("BENCH_REDIS_URL"):
+        return os.environ["BENCH_REDIS_URL"]
+    from app.redis_conn import redis_answers
+
+    if redis_answers("127.0.0.1", 6379):
+        return "redis://127.0.0.1:6379/12"
+    from app.localredis import ensure_private_redis
+
+    return ensure_private_redis(Path(tempfile.gettempdir()) / "kairos-bench")[0]
+
+
+REDIS_URL = _bench_redis_url()
 WEB_WORKERS = 2
 WORKER_CONCURRENCY = 2
 MACHINE = f"{os.cpu_count()} CPU cores shared by the load generator, servers, workers and Redis"
@@ -123,7 +139,7 @@ class CpuWatch:
     def __init__(self):
         self.hz = os.sysconf("SC_CLK_TCK")
         # The Redis the benches use, not another one (tests start private ones).
-        port = f":{redis.connection.parse_url(REDIS_URL).get('port', 6379)}"
+        port = f":{redis.connection.parse_url(REDIS_URL).get('port', 6379)}"  # private: none
         self.redis_pids = [
             int(p.parent.name)
             for p in Path("/proc").glob("[0-9]*/cmdline")
