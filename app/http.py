@@ -56,15 +56,6 @@ def not_found(what: str) -> ApiError:
     )
 
 
-def success(data=None, *, status: int = 200, meta: dict | None = None, message=None, headers=None):
-    body = {"status": "success", "data": data, "message": message, "meta": meta}
-    resp = jsonify(body)
-    resp.status_code = status
-    if headers:
-        resp.headers.update(headers)
-    return resp
-
-
 def error_response(status: int, code: str, message: str, errors: dict | None = None, headers=None):
     body = {"status": "error", "data": None, "message": message, "code": code}
     if errors:

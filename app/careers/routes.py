@@ -62,7 +62,6 @@ CONTENT_TYPES = {
     "latex": "application/x-tex; charset=utf-8",
     "markdown": "text/markdown; charset=utf-8",
 }
-RESUME_EXTENSIONS = {".tex": "latex", ".latex": "latex", ".md": "markdown", ".markdown": "markdown"}
 
 
 def _accepted(task):
@@ -261,7 +260,9 @@ def _import_body() -> dict:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"file": ["Upload a file."]})
-    fmt = request.form.get("format") or RESUME_EXTENSIONS.get(Path(upload.filename).suffix.lower())
+    from workers.careers.resumes import detect_format  # light: a table of extensions
+
+    fmt = request.form.get("format") or detect_format(upload.filename)
     if fmt not in kinds.RESUME_FORMATS:
         raise ApiError(
             400,
