@@ -355,3 +355,21 @@ def test_the_openapi_document_describes_the_envelope(platform):
     assert set(envelope["properties"]) == {"status", "data", "message", "meta"}
     assert "ErrorEnvelope" in spec["components"]["schemas"]
     assert requests.get(f"{platform.base_url}/api/docs").status_code == 200
+
+
+def test_local_mode_without_auth_acts_as_the_local_owner(platform):
+    from app.config import configure, get_settings
+
+    settings = get_settings()
+    assert settings.bind_is_loopback  # "none" is refused on any other bind
+    configure(dataclasses.replace(settings, auth="none"))
+    try:
+        me = requests.get(f"{platform.base_url}{ME}")
+        task = requests.post(
+            f"{platform.base_url}/api/v1/tasks", json={"kind": "platform.diagnostic"}
+        )
+    finally:
+        configure(settings)
+    assert me.status_code == 200 and me.json()["data"]["role"] == "owner"
+    assert task.status_code == 202
+    assert requests.get(f"{platform.base_url}{ME}").status_code == 401  # back to tokens
