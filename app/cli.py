@@ -102,26 +102,17 @@ def up(procfile):
     sys.exit(manager.returncode)
 
 
+def gunicorn_argv(bind: str, workers: int, app: str = "app:create_app()", log_level="info"):
+    """How the API is served (the benchmarks serve their baselines the same way)."""
+    return [sys.executable, "-m", "gunicorn", "--config", "python:app.gunicorn_conf",
+            "--bind", bind, "--workers", str(workers), "--log-level", log_level, app]  # fmt: skip
+
+
 @cli.command(with_appcontext=False)
 def web():
     """The API under gunicorn with gevent workers (many WebSockets per process)."""
     settings = _settings()
-    _exec(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:app.gunicorn_conf",
-            "--bind",
-            settings.bind,
-            "--workers",
-            str(settings.web_workers),
-            "--log-level",
-            settings.log_level.lower(),
-            "app:create_app()",
-        ]
-    )
+    _exec(gunicorn_argv(settings.bind, settings.web_workers, log_level=settings.log_level.lower()))
 
 
 @cli.command(with_appcontext=False)

@@ -186,6 +186,21 @@ class Blueprint(_Blueprint):
         """Pagination lives in the envelope's ``meta``, not in a header."""
 
 
+def paginate(stmt, page_params: PaginationParameters, *order_by) -> list:
+    """One page of ``stmt``'s rows in ``order_by`` order; the total goes to the envelope."""
+    from sqlalchemy import func, select
+
+    from app.db import session_scope
+
+    with session_scope() as s:
+        page_params.item_count = s.scalar(select(func.count()).select_from(stmt.subquery()))
+        return s.scalars(
+            stmt.order_by(*order_by)
+            .limit(page_params.page_size)
+            .offset((page_params.page - 1) * page_params.page_size)
+        ).all()
+
+
 class Api(_Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
 

@@ -345,20 +345,10 @@ class Stack:
 
     def gunicorn(self, name: str, app: str) -> tuple[Proc, str]:
         """Any WSGI app under the platform's own gunicorn settings (gevent, same workers)."""
+        from app.cli import gunicorn_argv
+
         port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:app.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WEB_WORKERS),
-            app,
-        ]
-        proc = self.start(name, argv)
+        proc = self.start(name, gunicorn_argv(f"127.0.0.1:{port}", WEB_WORKERS, app))
         base = f"http://127.0.0.1:{port}"
         wait_http(proc, base + "/health")
         return proc, base

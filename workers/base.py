@@ -66,6 +66,7 @@ class Stop(Exception):
 class Attempt:
     task_id: str
     org_id: str
+    owner_id: str | None
     kind: str
     number: int
     started: float
@@ -135,13 +136,13 @@ class TrackedTask(Task):
                     updated_at=now,
                     worker=self.request.hostname,
                 )
-                .returning(TaskRow.org_id, TaskRow.kind, TaskRow.attempts)
+                .returning(TaskRow.org_id, TaskRow.owner_id, TaskRow.kind, TaskRow.attempts)
             ).first()
         if row is None:
             log.info("task_skipped", extra={"task_id": task_id, "redelivered": redelivered})
             return None
-        org_id, kind, number = row
-        attempt = Attempt(task_id, org_id, kind, number, time.monotonic())
+        org_id, owner_id, kind, number = row
+        attempt = Attempt(task_id, org_id, owner_id, kind, number, time.monotonic())
         if number > get_settings().task_max_deliveries:
             self._fail(
                 attempt,

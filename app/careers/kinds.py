@@ -20,12 +20,20 @@ class SourceSchema(Schema):
     board = ma.fields.String(load_default=None, allow_none=True, metadata={"example": "vercel"})
 
 
-def source_problems(sources: list[dict]) -> dict:
-    """Field errors for sources naming an unknown platform or a malformed board."""
+def _known_boards(sources: list[dict]) -> None:
+    """Refuse sources naming an unknown platform or a malformed board, by position."""
     from workers.careers.boards import validate_sources  # light: adapters and their rules only
 
     problems = validate_sources(sources)
-    return {index: [message] for index, message in problems.items()}
+    if problems:
+        raise ma.ValidationError({index: [message] for index, message in problems.items()})
+
+
+def sources_field(**kwargs) -> ma.fields.List:
+    """The one definition of a list of job boards to search (search params, profile)."""
+    return ma.fields.List(
+        ma.fields.Nested(SourceSchema), validate=[validate.Length(max=50), _known_boards], **kwargs
+    )
 
 
 class SearchParams(Schema):
@@ -34,16 +42,8 @@ class SearchParams(Schema):
         load_default=None, allow_none=True, validate=validate.Length(max=300)
     )
     remote = ma.fields.Boolean(load_default=None, allow_none=True)
-    sources = ma.fields.List(
-        ma.fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=50)
-    )
+    sources = sources_field(load_default=list)
     saved_search_id = ma.fields.String(load_default=None, allow_none=True)
-
-    @ma.validates("sources")
-    def _known_platforms(self, sources, **_kwargs):
-        problems = source_problems(sources)
-        if problems:
-            raise ma.ValidationError(problems)
 
 
 class AnalyzeParams(Schema):

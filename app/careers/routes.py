@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import request, send_file
 from flask.views import MethodView
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import exists, or_, select, update
 
 from app.careers import kinds, stats
 from app.careers.schemas import (
@@ -33,7 +33,7 @@ from app.careers.schemas import (
     TailorRequestSchema,
 )
 from app.db import session_scope
-from app.http import ApiError, Blueprint
+from app.http import ApiError, Blueprint, paginate
 from app.models.careers import (
     TRANSITIONS,
     Application,
@@ -79,18 +79,6 @@ def _submit(kind: str, params: dict):
             raise ApiError(exc.status, exc.code, exc.message, exc.errors["params"]) from None
         raise
     return _accepted(task)
-
-
-def _page(stmt, pagination_parameters, order_by):
-    with session_scope() as s:
-        pagination_parameters.item_count = s.scalar(
-            select(func.count()).select_from(stmt.subquery())
-        )
-        return s.scalars(
-            stmt.order_by(*order_by)
-            .limit(pagination_parameters.page_size)
-            .offset((pagination_parameters.page - 1) * pagination_parameters.page_size)
-        ).all()
 
 
 def _profile_data(s, principal) -> dict:
@@ -176,7 +164,7 @@ class Jobs(MethodView):
                 )
             )
         order = (JobPosting.posted_at.desc().nulls_last(), JobPosting.created_at.desc())
-        return _page(stmt, pagination_parameters, (*order, JobPosting.id))
+        return paginate(stmt, pagination_parameters, *order, JobPosting.id)
 
 
 @blp.route("/jobs/<job_id>")
@@ -192,10 +180,10 @@ class JobById(MethodView):
     @blp.response(200, JobSchema)
     def delete(self, job_id):
         """Remove a posting and its analysis (applications keep their snapshot)."""
+        # The schema's foreign keys remove the analysis and tailored versions and unlink
+        # applications (ON DELETE CASCADE / SET NULL).
         with session_scope() as s:
             job = get_scoped(s, JobPosting, job_id, "job")
-            s.execute(delete(JobAnalysis).where(JobAnalysis.job_id == job.id))
-            s.execute(update(Application).where(Application.job_id == job.id).values(job_id=None))
             s.delete(job)
         return job
 
@@ -323,9 +311,8 @@ def import_resume():
 def list_resumes(pagination_parameters):
     """Your resumes, primary first."""
     stmt = scoped(select(Resume), Resume)
-    return _page(
-        stmt, pagination_parameters, (Resume.is_primary.desc(), Resume.created_at.desc(), Resume.id)
-    )
+    order = (Resume.is_primary.desc(), Resume.created_at.desc(), Resume.id)
+    return paginate(stmt, pagination_parameters, *order)
 
 
 @blp.route("/resumes/<resume_id>", methods=["GET"])
@@ -490,7 +477,8 @@ class Applications(MethodView):
         stmt = scoped(select(Application), Application)
         if query.get("status"):
             stmt = stmt.where(Application.status == query["status"])
-        return _page(stmt, pagination_parameters, (Application.updated_at.desc(), Application.id))
+        order = (Application.updated_at.desc(), Application.id)
+        return paginate(stmt, pagination_parameters, *order)
 
 
 @blp.route("/applications/stats", methods=["GET"])

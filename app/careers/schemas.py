@@ -12,6 +12,7 @@ from app.careers.kinds import (
     SearchParams,
     SourceSchema,
     TailorParams,
+    sources_field,
 )
 from app.http import Schema
 from app.models.careers import APPLICATION_STATUSES
@@ -225,16 +226,4 @@ class ProfileSchema(Schema):
     target_roles = ma.fields.List(
         ma.fields.String(validate=validate.Length(max=200)), validate=validate.Length(max=50)
     )
-    sources = ma.fields.List(
-        ma.fields.Nested(SourceSchema),
-        validate=validate.Length(max=50),
-        metadata={"description": "Job boards searched by default"},
-    )
-
-    @ma.validates("sources")
-    def _known_platforms(self, sources, **_kwargs):
-        from app.careers.kinds import source_problems
-
-        problems = source_problems(sources)
-        if problems:
-            raise ma.ValidationError(problems)
+    sources = sources_field(metadata={"description": "Job boards searched by default"})

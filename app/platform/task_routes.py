@@ -8,7 +8,8 @@ import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 
-from app.http import ApiError, Blueprint, Schema
+from app.http import ApiError, Blueprint, Schema, paginate
+from app.models import Task
 from app.models.platform import TASK_STATES
 from app.platform import task_service
 from app.platform.auth import current_principal, require
@@ -136,14 +137,8 @@ class Tasks(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List the org's tasks, newest first; filter by `kind` and `state`."""
-        rows, total = task_service.listing(
-            current_principal(),
-            **query,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return rows
+        stmt = task_service.listing(current_principal(), **query)
+        return paginate(stmt, pagination_parameters, Task.created_at.desc(), Task.id)
 
 
 @blp.route("/tasks/<task_id>")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import events, metrics
@@ -153,20 +153,14 @@ def get(principal: Principal, task_id: str) -> Task:
         return get_scoped(s, Task, task_id, "task", principal)
 
 
-def listing(principal: Principal, *, kind=None, state=None, page=1, page_size=20):
+def listing(principal: Principal, *, kind=None, state=None):
+    """The org's tasks, filtered; the caller pages them."""
     stmt = scoped(select(Task), Task, principal)
     if kind:
         stmt = stmt.where(Task.kind == kind)
     if state:
         stmt = stmt.where(Task.state == state)
-    with session_scope() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = s.scalars(
-            stmt.order_by(Task.created_at.desc(), Task.id)
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        ).all()
-    return rows, total
+    return stmt
 
 
 def cancel(principal: Principal, task_id: str) -> Task:

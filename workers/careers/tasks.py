@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import session_scope
+from app.http import ApiError
 from app.models.base import new_id
 from app.models.careers import (
     Export,
@@ -47,18 +48,15 @@ EXTENSIONS = {"pdf": "pdf", "latex": "tex", "markdown": "md"}
 
 def _owner(task: TrackedTask) -> Principal:
     """The task's owner, for the one scoping helper (tasks run as the user who asked)."""
-    from app.models import Task
-
-    with session_scope() as s:
-        row = s.get(Task, task.attempt.task_id)
-        return Principal("user", row.owner_id, row.org_id, "member", row.owner_id)
+    attempt = task.attempt
+    return Principal("user", attempt.owner_id, attempt.org_id, "member", attempt.owner_id)
 
 
 def _get(s, model, id_: str, what: str, owner: Principal):
     try:
         return get_scoped(s, model, id_, what, owner)
-    except Exception as exc:  # gone since submission (deleted meanwhile)
-        raise TaskError(f"{what.capitalize()} not found", code=getattr(exc, "code", None)) from None
+    except ApiError as exc:  # gone since submission (deleted meanwhile)
+        raise TaskError(exc.message, code=exc.code) from None
 
 
 def _profile(s, owner: Principal) -> dict:
@@ -91,22 +89,26 @@ def upsert_postings(owner: Principal, postings) -> tuple[list[str], list[str]]:
     already brought the same job.
     """
     now = datetime.now(UTC)
+    postings = list(postings)
     ids, new = [], []
     with session_scope() as s:
-        for p in postings:
-            row = s.scalar(
-                scoped(select(JobPosting), JobPosting, owner).where(
-                    JobPosting.source == p.source, JobPosting.source_id == p.source_id
-                )
+        # Two reads for the whole batch, not two per posting.
+        mine = scoped(select(JobPosting), JobPosting, owner)
+        known = s.scalars(
+            mine.where(
+                JobPosting.source_id.in_({p.source_id for p in postings})
+                | JobPosting.fingerprint.in_({p.fingerprint for p in postings})
             )
-            if row is None:
-                row = s.scalar(
-                    scoped(select(JobPosting), JobPosting, owner)
-                    .where(JobPosting.fingerprint == p.fingerprint)
-                    .limit(1)
-                )
+        ).all()
+        by_source = {(r.source, r.source_id): r for r in known}
+        by_fingerprint = {}
+        for r in known:
+            by_fingerprint.setdefault(r.fingerprint, r)
+        for p in postings:
+            row = by_source.get((p.source, p.source_id)) or by_fingerprint.get(p.fingerprint)
             if row is None:
                 row = JobPosting(
+                    id=new_id(),
                     org_id=owner.org_id,
                     owner_id=owner.user_id,
                     source=p.source,
@@ -115,13 +117,13 @@ def upsert_postings(owner: Principal, postings) -> tuple[list[str], list[str]]:
                 )
                 s.add(row)
                 new.append(row)
+                by_source[(p.source, p.source_id)] = by_fingerprint[p.fingerprint] = row
             for field in POSTING_FIELDS:
                 value = getattr(p, field)
                 if value is not None or getattr(row, field, None) is None:
                     setattr(row, field, value)
             row.description = row.description or ""
             row.last_seen_at = now
-            s.flush()
             ids.append(row.id)
     return ids, [row.id for row in new]
 
