@@ -99,7 +99,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def _send_verification(user: User) -> None:
     token = _serializer().dumps(user.id)
     link = f"{get_settings().public_url}/api/v1/auth/verify/{token}"
-    system = Principal("user", user.id, user.org_id, "owner", user.id)
+    system = Principal.of_user(user.id, user.org_id, "owner")
     # The mail kind is internal; enqueue it directly rather than through the public registry.
     from app.platform.kinds import SEND_MAIL
 

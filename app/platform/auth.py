@@ -43,6 +43,10 @@ class Principal:
     user_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
 
+    @classmethod
+    def of_user(cls, user_id: str, org_id: str, role: str = "member") -> Principal:
+        return cls("user", user_id, org_id, role, user_id)
+
     @property
     def caller(self) -> str:
         return f"{self.kind}:{self.id}"
@@ -152,7 +156,7 @@ def principal_from_token(token: str) -> Principal:
     if settings.auth == "api_key":
         raise unauthorized("This server accepts API keys only")
     claims = decode_jwt(token)
-    return Principal("user", claims["sub"], claims["org"], claims["role"], claims["sub"])
+    return Principal.of_user(claims["sub"], claims["org"], claims["role"])
 
 
 def credential_from_request() -> str | None:

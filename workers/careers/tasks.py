@@ -49,7 +49,7 @@ EXTENSIONS = {"pdf": "pdf", "latex": "tex", "markdown": "md"}
 def _owner(task: TrackedTask) -> Principal:
     """The task's owner, for the one scoping helper (tasks run as the user who asked)."""
     attempt = task.attempt
-    return Principal("user", attempt.owner_id, attempt.org_id, "member", attempt.owner_id)
+    return Principal.of_user(attempt.owner_id, attempt.org_id)
 
 
 def _get(s, model, id_: str, what: str, owner: Principal):
@@ -174,7 +174,7 @@ def rerun_saved_searches():
             )
         ).all()
     for saved in due:
-        owner = Principal("user", saved.owner_id, saved.org_id, "member", saved.owner_id)
+        owner = Principal.of_user(saved.owner_id, saved.org_id)
         params = {
             "query": saved.query,
             "location": saved.location,
