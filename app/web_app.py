@@ -76,9 +76,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     api = Api(app)
     from app.careers import routes as careers
+    from app.dining import routes as dining
+    from app.monitoring import routes as monitoring
     from app.platform import accounts, apikeys, cors, health, settings_routes, task_routes
+    from app.recruiting import routes as recruiting
 
-    for module in (accounts, apikeys, cors, settings_routes, task_routes, health, careers):
+    platform = (accounts, apikeys, cors, settings_routes, task_routes, health)
+    for module in (*platform, careers, recruiting, monitoring, dining):
         api.register_blueprint(module.blp)
 
     from app.platform.feed import sock

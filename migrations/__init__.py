@@ -1,4 +1,9 @@
-"""Alembic migrations: one revision per schema change, applied by `kairos db upgrade`."""
+"""Alembic migrations: one revision per schema change, applied by `kairos db upgrade`.
+
+The platform's revisions form the trunk; each workload (recruiting, monitoring, dining)
+grows its own branch from the platform revision it needs (``branch_labels`` = its name), so
+workloads evolve their schemas independently. ``upgrade`` therefore applies every head.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,6 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     command.upgrade(alembic_config(database_url), revision)

@@ -21,7 +21,13 @@ from app.redis_conn import broker_url
 
 log = logging.getLogger("kairos.worker")
 
-TASK_MODULES = ["workers.platform", "workers.careers.tasks"]
+TASK_MODULES = [
+    "workers.platform",
+    "workers.careers.tasks",
+    "workers.recruiting.tasks",
+    "workers.monitoring.tasks",
+    "workers.dining.tasks",
+]
 HEARTBEAT_KEY = "kairos:worker:{}"
 HEARTBEAT_EVERY = 10
 

@@ -42,7 +42,13 @@ class TaskKind:
 
 REGISTRY: dict[str, TaskKind] = {}
 # Each workload lists its kinds in its own module; this is the list of those modules.
-KIND_MODULES = ("app.platform.kinds", "app.careers.kinds")
+KIND_MODULES = (
+    "app.platform.kinds",
+    "app.careers.kinds",
+    "app.recruiting.kinds",
+    "app.monitoring.kinds",
+    "app.dining.kinds",
+)
 
 
 def load_all() -> dict[str, TaskKind]:

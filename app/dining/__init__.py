@@ -1,0 +1,1 @@
+"""Dining workload (seed 003): API side."""

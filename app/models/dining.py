@@ -1,0 +1,3 @@
+"""Dining workload tables (seed 003)."""
+
+from __future__ import annotations

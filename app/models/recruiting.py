@@ -1,0 +1,3 @@
+"""Recruiting workload tables (seed 001)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Monitoring workload (seed 002): API side."""

@@ -1,0 +1,1 @@
+"""Recruiting workload (seed 001): API side."""

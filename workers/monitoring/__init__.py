@@ -1,0 +1,1 @@
+"""Monitoring workload (seed 002): tasks and the pure algorithms they run."""
