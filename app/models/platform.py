@@ -16,6 +16,8 @@ class Org(IdMixin, TimestampMixin, Base):
     __tablename__ = "orgs"
 
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Names the org in public URLs (status page, badges); set lazily by the monitoring workload.
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
 
 
 class User(IdMixin, TimestampMixin, Base):
