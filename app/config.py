@@ -53,6 +53,14 @@ class Settings:
     exports_dir: str = ""
     saved_search_interval: int = 3600
     public_url: str = "http://127.0.0.1:3001"
+    # Monitoring: probes may reach private/loopback addresses only when allowed (SSRF guard);
+    # registries (host[:port]) spoken to over plain HTTP; how long history is kept.
+    probe_allow_private: bool = False
+    probe_insecure_registries: tuple[str, ...] = ()
+    monitoring_check_retention_days: int = 7
+    monitoring_minute_rollup_retention_hours: int = 48
+    monitoring_hour_rollup_retention_days: int = 90
+    monitoring_day_rollup_retention_days: int = 400
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"
     log_level: str = "INFO"
@@ -141,6 +149,10 @@ def _validate(values: dict) -> None:
         "worker_concurrency",
         "task_max_deliveries",
         "saved_search_interval",
+        "monitoring_check_retention_days",
+        "monitoring_minute_rollup_retention_hours",
+        "monitoring_hour_rollup_retention_days",
+        "monitoring_day_rollup_retention_days",
     ):
         if values[key] < 1:
             raise ConfigError(key, "must be at least 1")
