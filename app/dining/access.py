@@ -1,0 +1,107 @@
+"""Who a dining request acts for: the one rule every dining route applies.
+
+A dining profile belongs to an end-user ``uid`` (a UUID string) inside an org. Two callers
+may act on it:
+
+* the org's own backend, with an API key carrying the ``service`` scope (the seed's
+  ``X-Service-Token``): it manages any uid of its org; on user-facing endpoints it names the
+  end-user in ``X-User-ID`` (or the path uid stands for it);
+* a signed-in platform user, acting on the profile whose uid is their own user id.
+
+``X-User-ID`` is trusted only beside a service key. Sent alone it authenticates nothing (the
+route's ``@require`` answers 401), and beside a user's own token it may only repeat that
+user's id. A uid that is not a UUID is a 400; a uid other than the acting user's is a 403;
+a profile of another org is simply not found (404), as for every tenant record.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import request
+from sqlalchemy import select
+
+from app.http import ApiError, not_found
+from app.models.dining import DiningUser
+from app.platform.auth import Principal, current_principal
+
+USER_HEADER = "X-User-ID"
+SERVICE_SCOPE = "service"
+
+# For the OpenAPI document of user-facing routes: `@blp.doc(parameters=[USER_ID_PARAMETER])`.
+USER_ID_PARAMETER = {
+    "in": "header",
+    "name": USER_HEADER,
+    "required": False,
+    "schema": {"type": "string", "format": "uuid", "maxLength": 45},
+    "description": "The end-user a service key acts for (ignored without a service key).",
+}
+
+
+def parse_uid(value: str | None, field: str = "uid") -> str:
+    """The canonical form (lower-case, hyphenated) of a UUID, or a 400 naming ``field``."""
+    try:
+        if not value or len(value) > 45:
+            raise ValueError
+        return str(uuid.UUID(value.strip()))
+    except (ValueError, AttributeError, TypeError):
+        raise ApiError(
+            400, "VALIDATION_ERROR", f"{field} must be a UUID", {field: ["Not a valid UUID."]}
+        ) from None
+
+
+def is_service(principal: Principal) -> bool:
+    return principal.kind == "api_key" and SERVICE_SCOPE in principal.scopes
+
+
+def acting_uid(path_uid: str | None = None, principal: Principal | None = None) -> str:
+    """The uid this request acts for, after checking the caller may act for it.
+
+    ``path_uid`` is the ``{uid}`` of the route, if it has one. Call it after ``@require``.
+    """
+    principal = principal or current_principal()
+    path = parse_uid(path_uid) if path_uid is not None else None
+    header = request.headers.get(USER_HEADER)
+    named = parse_uid(header, USER_HEADER) if header else None
+
+    if is_service(principal):
+        acting = named or path
+        if acting is None:
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "Invalid input",
+                {USER_HEADER: [f"A service key names the user it acts for in {USER_HEADER}."]},
+            )
+    elif principal.kind == "api_key":
+        raise ApiError(
+            403,
+            "FORBIDDEN",
+            f"Dining profiles need the user's own token or an API key with the "
+            f"{SERVICE_SCOPE} scope",
+        )
+    else:
+        own = principal.user_id
+        acting = parse_uid(own) if own else None
+        if acting is None:
+            raise ApiError(403, "FORBIDDEN", "This caller has no user id to act for")
+        if named is not None and named != acting:
+            raise ApiError(403, "FORBIDDEN", f"{USER_HEADER} is trusted only with a service key")
+    if path is not None and path != acting:
+        raise ApiError(403, "FORBIDDEN", "The uid in the path is not the acting user")
+    return acting
+
+
+def find_profile(session, uid: str, principal: Principal | None = None) -> DiningUser | None:
+    principal = principal or current_principal()
+    return session.scalar(
+        select(DiningUser).where(DiningUser.org_id == principal.org_id, DiningUser.uid == uid)
+    )
+
+
+def get_profile(session, uid: str, principal: Principal | None = None) -> DiningUser:
+    """The org's profile for ``uid``, or 404 ``USER_NOT_FOUND`` (also for another org's)."""
+    row = find_profile(session, uid, principal)
+    if row is None:
+        raise not_found("user")
+    return row
