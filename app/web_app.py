@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     JWTManager(app)
 
-    from workers.celery_app import make_celery
+    from app.taskqueue import make_celery
 
     app.extensions["kairos.celery"] = make_celery(redis_url())
 

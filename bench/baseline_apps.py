@@ -51,7 +51,7 @@ def json_app() -> Flask:
 
 
 def apply_async_app() -> Flask:
-    from workers.celery_app import make_celery
+    from app.taskqueue import make_celery
 
     app = _app()
     producer = make_celery(REDIS_URL)

@@ -390,7 +390,7 @@ def wait_http(proc: Proc, url: str, timeout: float = 30) -> None:
 
 def wait_worker(proc: Proc, client: redis.Redis, timeout: float = 45) -> None:
     """A worker is ready once its heartbeat (set on worker_ready) is in Redis."""
-    from workers.celery_app import HEARTBEAT_KEY
+    from app.taskqueue import HEARTBEAT_KEY
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

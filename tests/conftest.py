@@ -161,7 +161,8 @@ def platform(database_url):
 def _worker(app):
     from celery.contrib.testing.worker import start_worker
 
-    from workers.celery_app import TASK_MODULES, celery
+    from app.taskqueue import TASK_MODULES
+    from workers.celery_app import celery
 
     for module in TASK_MODULES:  # registers the tasks, as the worker's `include` does
         __import__(module)

@@ -16,8 +16,9 @@ from app.db import session_scope
 from app.models import Task as TaskRow
 from app.platform.kinds import QUEUES, REGISTRY
 from app.redis_conn import get_redis
+from app.taskqueue import send_task_message
 from workers.base import TaskError, TrackedTask, utcnow
-from workers.celery_app import celery, send_task_message
+from workers.celery_app import celery
 
 log = logging.getLogger("kairos.task")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.careers.rules import RESUME_FORMATS, validate_sources
 from app.db import session_scope
 from app.http import Schema
 from app.platform.auth import get_scoped
 from app.platform.kinds import TaskKind, register
 
-RESUME_FORMATS = ("latex", "markdown")
 EXPORT_FORMATS = ("pdf", "latex", "markdown")
 MAX_RESUME_CHARS = 200_000
 
@@ -22,8 +22,6 @@ class SourceSchema(Schema):
 
 def _known_boards(sources: list[dict]) -> None:
     """Refuse sources naming an unknown platform or a malformed board, by position."""
-    from workers.careers.boards import validate_sources  # light: adapters and their rules only
-
     problems = validate_sources(sources)
     if problems:
         raise ma.ValidationError({index: [message] for index, message in problems.items()})

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from sqlalchemy import exists, or_, select, update
 
 from app.careers import kinds, stats
+from app.careers.rules import RESUME_FORMATS, detect_format
 from app.careers.schemas import (
     AnalysisSchema,
     AnalyzeRequestSchema,
@@ -248,10 +249,8 @@ def _import_body() -> dict:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"file": ["Upload a file."]})
-    from workers.careers.resumes import detect_format  # light: a table of extensions
-
     fmt = request.form.get("format") or detect_format(upload.filename)
-    if fmt not in kinds.RESUME_FORMATS:
+    if fmt not in RESUME_FORMATS:
         raise ApiError(
             400,
             "VALIDATION_ERROR",

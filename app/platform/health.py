@@ -37,7 +37,7 @@ def health():
 
 def live_workers() -> dict[str, list[str]]:
     """Queue → hostnames of workers whose heartbeat is fresh."""
-    from workers.celery_app import HEARTBEAT_KEY
+    from app.taskqueue import HEARTBEAT_KEY
 
     client = get_redis()
     keys = list(client.scan_iter(match=HEARTBEAT_KEY.format("*"), count=500))

@@ -129,7 +129,7 @@ def _same_request(task: Task, kind: str, params: dict) -> Task:
 
 
 def _send(task: Task, producer) -> None:
-    from workers.celery_app import send_task_message
+    from app.taskqueue import send_task_message
 
     try:
         send_task_message(producer, task)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from workers.careers.resumes import detect_format, parse_resume
+from app.careers.rules import detect_format
 from workers.careers.resumes import export as export_module
+from workers.careers.resumes import parse_resume
 from workers.careers.resumes.export import latex_escape, to_latex, to_markdown, to_pdf
 from workers.careers.resumes.latex import strip_comments
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.careers.resumes import ResumeParseError, detect_format, parse_resume
+from app.careers.rules import detect_format
+from workers.careers.resumes import ResumeParseError, parse_resume
 
 FIXTURES = Path(__file__).parent / "fixtures" / "resumes"
 ALL_FIXTURES = sorted(p.name for p in FIXTURES.iterdir())

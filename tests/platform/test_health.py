@@ -30,7 +30,7 @@ def test_ready_names_a_live_worker_for_every_queue(platform):
 
 def test_ready_is_503_naming_the_queue_without_a_worker(platform):
     from app.redis_conn import get_redis
-    from workers.celery_app import HEARTBEAT_KEY
+    from app.taskqueue import HEARTBEAT_KEY
 
     client = get_redis()
     keys = list(client.scan_iter(match=HEARTBEAT_KEY.format("*")))

@@ -224,7 +224,7 @@ def test_only_failed_or_cancelled_tasks_can_be_retried(api):
 
 
 def test_broker_down_is_503_and_the_row_is_marked_failed(api, platform):
-    from workers.celery_app import make_celery
+    from app.taskqueue import make_celery
 
     real = platform.app.extensions["kairos.celery"]
     platform.app.extensions["kairos.celery"] = make_celery("redis://127.0.0.1:1/0")

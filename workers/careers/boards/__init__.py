@@ -12,7 +12,6 @@ dedupes. Adding a platform is one module with an ``ADAPTER`` and one line in ``_
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from itertools import chain
 
 import httpx
 
+from app.careers.rules import BOARDS, validate_sources
 from workers.careers.boards import (
     arbeitnow,
     ashby,
@@ -70,8 +70,9 @@ log = logging.getLogger("kairos.careers.boards")
 _MODULES = (greenhouse, lever, ashby, remotive, arbeitnow, himalayas, smartrecruiters)
 ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in _MODULES}
 
-# A board name becomes a URL path segment; a leading letter or digit rules out "." and "..".
-_BOARD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+# The API validates sources with the app core's table of boards; it must name exactly these.
+if {name: a.needs_board for name, a in ADAPTERS.items()} != BOARDS:
+    raise ImportError("app.careers.rules.BOARDS disagrees with the board adapters")
 # How long past a platform's budget its thread may run before the search stops waiting for it
 # (the budget already bounds each HTTP call; this only guards against the unforeseen).
 _GRACE_S = 2.0
@@ -84,39 +85,6 @@ class SearchOutcome:
 
     def to_dict(self) -> dict:
         return {"postings": [p.to_dict() for p in self.postings], "platforms": self.platforms}
-
-
-def validate_sources(sources: Iterable[Source | Mapping]) -> dict[int, str]:
-    """Problems by position: unknown platform, missing board, board with bad characters."""
-    problems = {}
-    for index, raw in enumerate(sources):
-        problem = _source_problem(raw)
-        if problem:
-            problems[index] = problem
-    return problems
-
-
-def _source_problem(raw: object) -> str | None:
-    if isinstance(raw, Source):
-        platform, board = raw.platform, raw.board
-    elif isinstance(raw, Mapping):
-        platform, board = raw.get("platform"), raw.get("board")
-    else:
-        return "each source is an object with a platform and, for most platforms, a board"
-    if not isinstance(platform, str) or not platform.strip():
-        return "platform is required"
-    adapter = ADAPTERS.get(platform.strip().lower())
-    if adapter is None:
-        return f"unknown platform {platform!r}; known: {', '.join(sorted(ADAPTERS))}"
-    if not adapter.needs_board:
-        return None  # a board given anyway is ignored
-    if board is not None and not isinstance(board, str):
-        return "board must be a string"
-    if not (board or "").strip():
-        return f"{adapter.name} needs a board (the employer's name in its job board address)"
-    if not _BOARD.fullmatch(board.strip()):
-        return "board may contain only letters, digits, '.', '_' and '-' (a letter or digit first)"
-    return None
 
 
 def search(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import (
+from workers.careers.resumes.builder import (
     ResumeBuilder,
     ResumeParseError,
     clean,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from . import (
+from workers.careers.resumes.builder import (
     ResumeBuilder,
     clean,
     heading_fields,
