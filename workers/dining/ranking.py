@@ -155,6 +155,7 @@ class Scored:
     signals: dict[str, float]
     tags: list[str]
     verdict: guard.Verdict
+    km: float | None = None
 
     @property
     def fit_score(self) -> int:
@@ -205,7 +206,8 @@ class Catalog:
         )
         self.lat = np.array([p.lat if p.lat is not None else np.nan for p in self.places])
         self.lon = np.array([p.lon if p.lon is not None else np.nan for p in self.places])
-        self.areas = [norm(p.area or "") + " " + norm(p.city or "") for p in self.places]
+        self.areas = [norm(p.area or "") + " | " + norm(p.city or "") for p in self.places]
+        self.area_names = sorted({x for p in self.places for x in (p.area, p.city) if x})
         self.allergens = sorted({a for p in self.places for a in p.facts.present})
         self.allergen_index = {a: j for j, a in enumerate(self.allergens)}
         self.P = self._incidence([list(p.facts.present) for p in self.places], self.allergen_index)
@@ -285,6 +287,22 @@ class Ranker:
         out["quality"] = np.where(np.isnan(cat.rating), 0.5, np.clip(cat.rating / 5.0, 0, 1))
         return out
 
+    def scores(self, profile: Profile, extra_vibes: Iterable[str] = ()):
+        """(fit in 0..1 per place, signals, km per place or None, aversion mask or None)."""
+        cat = self.catalog
+        sig = self.signals(profile, extra_vibes)
+        km = sig.pop("_km", None)
+        total = sum(WEIGHTS[k] for k in sig)
+        score = sum(WEIGHTS[k] * v for k, v in sig.items()) / total
+        aversion = cat.cuisine_mask(profile.aversion) if profile.aversion else None
+        if aversion is not None:
+            score = np.where(aversion, score * AVERSION_FACTOR, score)
+        for pid, w in profile.history.items():
+            i = cat.index.get(pid)
+            if i is not None and w > 0:
+                score[i] *= REVISIT_FACTOR
+        return score, sig, km, aversion
+
     def rank(
         self,
         profile: Profile,
@@ -303,41 +321,56 @@ class Ranker:
         if cat.n == 0 or limit <= 0:
             return []
         allergies = profile.allergies if allergies is None else allergies
-        sig = self.signals(profile, extra_vibes)
-        km = sig.pop("_km", None)
-        weights = {k: WEIGHTS[k] for k in sig}
-        total = sum(weights.values())
-        score = sum(WEIGHTS[k] * v for k, v in sig.items()) / total
-        aversion = cat.cuisine_mask(profile.aversion) if profile.aversion else None
-        if aversion is not None:
-            score = np.where(aversion, score * AVERSION_FACTOR, score)
+        score, sig, km, aversion = self.scores(profile, extra_vibes)
         allowed = ~cat.blocked_mask(allergies)
         if candidates is not None:
             allowed &= candidates
         for pid, w in profile.history.items():
             i = cat.index.get(pid)
-            if i is None:
-                continue
-            if w < 0:
+            if i is not None and w < 0:
                 allowed[i] = False
-            elif w > 0:
-                score[i] *= REVISIT_FACTOR
         order = np.argsort(-np.where(allowed, score, -1.0), kind="stable")
         results: list[Scored] = []
         for i in order:
             if not allowed[i] or len(results) >= limit:
                 break
-            place = cat.places[i]
-            verdict = guard.assess(allergies, place.facts)
+            verdict = guard.assess(allergies, cat.places[i].facts)
             if verdict.blocked:  # the guard has the last word
                 continue
-            signals = {k: float(v[i]) for k, v in sig.items()}
-            distance = None if km is None or np.isnan(km[i]) else float(km[i])
-            tags = explain(
-                profile, place, signals, distance, bool(aversion is not None and aversion[i])
-            )
-            results.append(Scored(place, float(score[i]), signals, tags, verdict))
+            results.append(self._scored(profile, i, score, sig, km, aversion, verdict))
         return results
+
+    def one(
+        self,
+        profile: Profile,
+        place_id: str,
+        allergies: list[Allergy] | None = None,
+        fresh: Place | None = None,
+    ) -> Scored | None:
+        """One place scored for the user (expand). A place the guard blocks is kept, with
+        fit 0 and tags that say why: it is described, never suggested. ``fresh``: the place
+        as it is now (the guard judges it, not the catalog's copy)."""
+        i = self.catalog.index.get(place_id)
+        if i is None:
+            return None
+        allergies = profile.allergies if allergies is None else allergies
+        score, sig, km, aversion = self.scores(profile)
+        place = fresh or self.catalog.places[i]
+        verdict = guard.assess(allergies, place.facts)
+        scored = self._scored(profile, i, score, sig, km, aversion, verdict)
+        scored.place = place
+        if verdict.blocked:
+            scored.score = 0.0
+            scored.tags = [f"Contains {a}: your allergy" for a in verdict.blocked_by]
+        return scored
+
+    def _scored(self, profile, i, score, sig, km, aversion, verdict) -> Scored:
+        place = self.catalog.places[i]
+        signals = {k: float(v[i]) for k, v in sig.items()}
+        distance = None if km is None or np.isnan(km[i]) else float(km[i])
+        averse = bool(aversion is not None and aversion[i])
+        tags = explain(profile, place, signals, distance, averse)
+        return Scored(place, float(score[i]), signals, tags, verdict, distance)
 
 
 def explain(

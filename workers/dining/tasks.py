@@ -1,3 +1,250 @@
 """Dining tasks: thin wiring from TrackedTask to the algorithms beside this module."""
 
 from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.db import session_scope
+from app.dining import guard
+from app.models.dining import ChatMessage, DiningUser, Interaction, Restaurant
+from workers import llm
+from workers.base import TaskError, TrackedTask
+from workers.celery_app import celery
+from workers.dining import chat as chat_steps
+from workers.dining import detail
+from workers.dining.feeds import build_feeds, due_users, org_ranker, place_of, profiles, today
+from workers.dining.ranking import Catalog, Ranker
+
+log = logging.getLogger("kairos.dining")
+
+BATCH_SIZE = 200
+CHAT_LIMITS = {"restaurant_list": 5, "map_view": 10, "comparison_chart": 4, "text": 5}
+
+
+def _user(s, org_id: str, user_id: str) -> DiningUser:
+    user = s.scalar(
+        select(DiningUser)
+        .where(DiningUser.org_id == org_id, DiningUser.id == user_id)
+        .options(selectinload(DiningUser.allergies))
+    )
+    if user is None:  # deleted since the request
+        raise TaskError("User not found", code="USER_NOT_FOUND")
+    return user
+
+
+# --- feeds ---------------------------------------------------------------------------------------
+
+
+@celery.task(base=TrackedTask, bind=True, name="dining.build_feed")
+def build_feed(self, user_id):
+    self.progress(10, stage="ranking")
+    feeds = build_feeds(self.attempt.org_id, [user_id], task_id=self.request.id)
+    if not feeds:
+        raise TaskError("User not found", code="USER_NOT_FOUND")
+    feed = feeds[0]
+    return {
+        "user_id": user_id,
+        "feed_date": feed.feed_date.isoformat(),
+        "generated_at": feed.generated_at.isoformat(),
+        "count": len(feed.items),
+    }
+
+
+@celery.task(name="dining.build_feed_batch", ignore_result=True)
+def build_feed_batch(org_id, user_ids, feed_date=None):
+    """One batch of the nightly precomputation: its record is the feeds it stores."""
+    day = date.fromisoformat(feed_date) if feed_date else None
+    feeds = build_feeds(org_id, list(user_ids), day)
+    log.info("dining_feed_batch", extra={"org_id": org_id, "feeds": len(feeds)})
+    return len(feeds)
+
+
+@celery.task(name="dining.precompute_feeds", ignore_result=True)
+def precompute_feeds(batch_size=BATCH_SIZE):
+    """Beat: today's feeds for users active in the last 30 days who have none yet."""
+    day = today()
+    with session_scope() as s:
+        due = due_users(s, day)
+    batches = 0
+    for org_id, ids in due.items():
+        for start in range(0, len(ids), batch_size):
+            build_feed_batch.apply_async(
+                (org_id, ids[start : start + batch_size], day.isoformat()), queue="feeds"
+            )
+            batches += 1
+    users = sum(len(v) for v in due.values())
+    log.info("dining_precompute_sent", extra={"users": users, "batches": batches})
+    return {"users": users, "batches": batches}
+
+
+# --- expand --------------------------------------------------------------------------------------
+
+
+@celery.task(base=TrackedTask, bind=True, name="dining.expand")
+def expand(self, user_id, restaurant_id):
+    org_id = self.attempt.org_id
+    with session_scope() as s:
+        user = _user(s, org_id, user_id)
+        row = s.scalar(
+            select(Restaurant)
+            .where(Restaurant.org_id == org_id, Restaurant.id == restaurant_id)
+            .options(selectinload(Restaurant.menu_items))
+        )
+        if row is None:
+            raise TaskError("Restaurant not found", code="RESTAURANT_NOT_FOUND")
+        ranker = org_ranker(s, org_id)
+        profile = profiles(s, [user])[user.id]
+        # The guard reads the row as it is now, never a cached copy.
+        place = place_of(row)
+        menu_names = [m.name for m in row.menu_items]
+        attributes = dict(row.attributes or {})
+        mean = s.scalar(
+            select(func.avg(Interaction.rating)).where(
+                Interaction.restaurant_id == row.id,
+                Interaction.kind == "rated",
+                Interaction.rating_scale == "1-5",
+            )
+        )
+        mean_02 = s.scalar(
+            select(func.avg(Interaction.rating)).where(
+                Interaction.restaurant_id == row.id,
+                Interaction.kind == "rated",
+                Interaction.rating_scale == "0-2",
+            )
+        )
+    self.progress(40, stage="scoring")
+    if restaurant_id not in ranker.catalog.index:  # imported since the model was cached
+        ranker = Ranker(Catalog([place]), None)
+    scored = ranker.one(profile, restaurant_id, fresh=place)
+    units = [v for v in ((mean - 1) / 4 if mean else None, mean_02 / 2 if mean_02 else None) if v]
+    user_rating = sum(units) / len(units) if units else None
+    verdict = scored.verdict
+    radar = detail.radar(place, profile, scored.km, user_rating, attributes)
+    summary, strategy = _summary(self, place, scored.tags, verdict, menu_names)
+    return {
+        "restaurant": {
+            "id": place.id,
+            "name": place.name,
+            "cuisine_types": list(place.cuisines),
+            "price_tier": detail.PRICE_SYMBOLS.get(place.price_tier),
+            "rating": place.rating,
+            "area": place.area,
+            "city": place.city,
+            "lat": place.lat,
+            "lon": place.lon,
+            "fit_score": scored.fit_score,
+            "fit_tags": scored.tags,
+            "recommended": not verdict.blocked,
+        },
+        "ai_summary": summary,
+        "highlights": detail.highlights(place, scored.tags, menu_names),
+        "radar_scores": radar,
+        "radar_method": detail.RADAR_METHOD,
+        "allergen_analysis": verdict.analysis(),
+        "strategy": strategy,
+    }
+
+
+def _summary(task, place, tags, verdict, menu_names) -> tuple[str, str]:
+    client = llm.from_settings()
+    offline = detail.summary(place, tags, verdict)
+    if client is None:
+        return offline, "naive"
+    facts = detail.llm_facts(place, tags, verdict, menu_names)
+    text = client.complete_text(detail.SUMMARY_SYSTEM, facts, on_token=task.token).strip()
+    if verdict.warnings or verdict.blocked:
+        # The guard's words are not left to the model: they always follow its text.
+        text = f"{text} {offline.split('. ', 1)[-1]}" if text else offline
+    return text or offline, "openai"
+
+
+# --- chat ----------------------------------------------------------------------------------------
+
+
+@celery.task(base=TrackedTask, bind=True, name="dining.chat")
+def chat(self, user_id, message, history=()):
+    org_id = self.attempt.org_id
+    history = list(history or [])[-chat_steps.HISTORY_TURNS :]
+    with session_scope() as s:
+        user = _user(s, org_id, user_id)
+        ranker = org_ranker(s, org_id)
+        profile = profiles(s, [user])[user.id]
+    catalog = ranker.catalog
+    self.progress(
+        10,
+        stage="context_loaded",
+        message=f"Loaded user profile ({len(profile.allergies)} allergies, "
+        f"{len(profile.history)} places known, {len(history)} earlier turns)",
+    )
+
+    query = chat_steps.decompose(
+        message, history, known_cuisines=catalog.cuisines, known_areas=catalog.area_names
+    )
+    client = llm.from_settings()
+    if client is not None:
+        answer = client.complete_json(chat_steps.SYSTEM, chat_steps.prompt(message, history))
+        query = chat_steps.from_llm(answer, query)
+    self.progress(30, stage="decomposed", message="Query decomposed into search parameters")
+
+    if query.clarification_needed:
+        mask, relaxed = np.zeros(catalog.n, dtype=bool), []
+    else:
+        mask, relaxed = chat_steps.search(catalog, query)
+    self.progress(55, stage="search_complete", message=f"Found {int(mask.sum())} restaurants")
+
+    allergies = guard.with_exclusions(profile.allergies, query.exclude_allergens)
+    asked = replace(
+        profile,
+        affinity=profile.affinity | set(query.cuisines),
+        price_comfort=set(range(1, query.budget_tier + 1))
+        if query.budget_tier
+        else profile.price_comfort,
+    )
+    limit = CHAT_LIMITS[query.ui_type]
+    results = ranker.rank(
+        asked, limit, candidates=mask, extra_vibes=query.vibes, allergies=allergies
+    )
+    self.progress(80, stage="evaluated", message=f"Ranked and annotated {len(results)} results")
+
+    excluded = int((mask & catalog.blocked_mask(allergies)).sum())
+    warned = sum(1 for r in results if r.verdict.warnings)
+    self.progress(
+        95,
+        stage="guard_complete",
+        message=f"AllergyGuard: {warned} warning{'s' if warned != 1 else ''} flagged, "
+        f"{excluded} excluded",
+    )
+    payload = _payload(query, results, relaxed, excluded)
+    with session_scope() as s:
+        s.add(ChatMessage(user_id=user_id, role="user", content=message))
+        s.add(ChatMessage(user_id=user_id, role="assistant", content=payload["text_response"]))
+    return payload
+
+
+def _payload(query, results, relaxed, excluded) -> dict:
+    restaurants = []
+    warnings = []
+    for r in results:
+        item = r.as_item()
+        item["radar_scores"] = detail.radar(r.place, None, r.km)
+        item["ai_summary"] = detail.summary(r.place, r.tags, r.verdict)
+        restaurants.append(item)
+        for w in r.verdict.warnings:
+            warnings.append({"restaurant_id": r.place.id, "restaurant_name": r.place.name, **w})
+    ui_type = query.ui_type if restaurants else "text"
+    return {
+        "ui_type": ui_type,
+        "text_response": chat_steps.text_response(query, len(restaurants), relaxed, excluded),
+        "restaurants": restaurants,
+        "allergy_warnings": warnings,
+        "has_allergy_warnings": bool(warnings),
+        "clarification_needed": query.clarification_needed,
+        "query": query.as_dict(),
+        "strategy": query.strategy,
+    }

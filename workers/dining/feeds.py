@@ -1,0 +1,234 @@
+"""Daily feeds: load an org's catalog and interactions once, rank for many users, store.
+
+The catalog (arrays) and the collaborative model are built once per org and kept in the
+worker process while the org's restaurants and interactions have not changed (checked by a
+cheap count/max query, at most every few seconds), so a batch of 200 users — or a whole
+night of batches — pays for them once. One batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.db import session_scope
+from app.dining import guard
+from app.models.dining import DiningUser, Feed, Interaction, Restaurant
+from workers.dining.collab import ItemItem, signal
+from workers.dining.ranking import Catalog, Place, Profile, Ranker
+
+log = logging.getLogger("kairos.dining")
+
+FEED_SIZE = 50  # what a feed stores; a request's `limit` (≤ 50) slices it
+ACTIVE_DAYS = 30
+MODEL_TTL = 600  # seconds a cached org model may be served without re-checking
+CHECK_EVERY = 5  # seconds between version checks of a cached org model
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def place_of(row: Restaurant) -> Place:
+    return Place(
+        id=row.id,
+        name=row.name,
+        cuisines=tuple(row.cuisines or ()),
+        price_tier=row.price_tier,
+        rating=row.rating,
+        lat=row.lat,
+        lon=row.lon,
+        area=row.area,
+        ambience=tuple(row.ambience or ()) + tuple(row.tags or ()),
+        facts=guard.facts_of_restaurant(row),
+        city=row.city,
+        description=row.description,
+    )
+
+
+def liking(interactions) -> float:
+    """One user's word on one place from all their interactions with it: an explicit rating
+    wins, then a dismissal, then the strongest implicit signal."""
+    rated = [
+        signal("rated", i.rating_unit)
+        for i in interactions
+        if i.kind == "rated" and i.rating is not None
+    ]
+    if rated:
+        return sum(rated) / len(rated)
+    if any(i.kind == "dismissed" for i in interactions):
+        return -1.0
+    return max((signal(i.kind, None) for i in interactions), default=0.0)
+
+
+@dataclass
+class OrgModel:
+    version: tuple
+    ranker: Ranker
+    checked: float
+    built: float
+
+
+class _Cache:
+    def __init__(self):
+        self.models: dict[str, OrgModel] = {}
+        self.lock = threading.Lock()
+
+    def clear(self):
+        with self.lock:
+            self.models.clear()
+
+
+cache = _Cache()
+
+
+def _version(s, org_id: str) -> tuple:
+    r = s.execute(
+        select(func.count(Restaurant.id), func.max(Restaurant.updated_at)).where(
+            Restaurant.org_id == org_id
+        )
+    ).one()
+    i = s.execute(
+        select(func.count(Interaction.id), func.max(Interaction.created_at)).where(
+            Interaction.org_id == org_id
+        )
+    ).one()
+    return (r[0], str(r[1]), i[0], str(i[1]))
+
+
+def org_ranker(s, org_id: str) -> Ranker:
+    """The org's ranker (catalog + collaborative model), rebuilt only when the data moved."""
+    now = time.monotonic()
+    with cache.lock:
+        model = cache.models.get(org_id)
+    if model is not None and now - model.checked < CHECK_EVERY and now - model.built < MODEL_TTL:
+        return model.ranker
+    version = _version(s, org_id)
+    if model is not None and model.version == version and now - model.built < MODEL_TTL:
+        model.checked = now
+        return model.ranker
+    ranker = _build_ranker(s, org_id)
+    with cache.lock:
+        cache.models[org_id] = OrgModel(version, ranker, now, now)
+    return ranker
+
+
+def _build_ranker(s, org_id: str) -> Ranker:
+    rows = s.scalars(
+        select(Restaurant)
+        .where(Restaurant.org_id == org_id)
+        .options(selectinload(Restaurant.menu_items))
+        .order_by(Restaurant.id)
+    ).all()
+    catalog = Catalog(place_of(r) for r in rows)
+    likings = org_likings(s, org_id)
+    users = {u: n for n, u in enumerate(sorted({u for u, _ in likings}))}
+    triples = [
+        (users[u], catalog.index[r], w) for (u, r), w in likings.items() if r in catalog.index
+    ]
+    return Ranker(catalog, ItemItem.fit(triples, catalog.n))
+
+
+def org_likings(s, org_id: str) -> dict[tuple[str, str], float]:
+    """(user id, restaurant id) → liking, over the org's whole interactions matrix."""
+    grouped: dict[tuple[str, str], list] = {}
+    for row in s.scalars(select(Interaction).where(Interaction.org_id == org_id)):
+        grouped.setdefault((row.user_id, row.restaurant_id), []).append(row)
+    return {key: liking(rows) for key, rows in grouped.items()}
+
+
+def profiles(s, users: list[DiningUser]) -> dict[str, Profile]:
+    """Profiles (preferences, allergies, own history) for many users in three queries."""
+    ids = [u.id for u in users]
+    history: dict[str, dict[str, list]] = {i: {} for i in ids}
+    for row in s.scalars(select(Interaction).where(Interaction.user_id.in_(ids))):
+        history[row.user_id].setdefault(row.restaurant_id, []).append(row)
+    return {
+        u.id: Profile.from_preferences(
+            u.uid,
+            u.preferences,
+            guard.allergies_of(u.allergies),
+            {rid: liking(rows) for rid, rows in history[u.id].items()},
+        )
+        for u in users
+    }
+
+
+def feed_items(ranker: Ranker, profile: Profile, limit: int = FEED_SIZE) -> list[dict]:
+    return [scored.as_item() for scored in ranker.rank(profile, limit)]
+
+
+def build_feeds(
+    org_id: str, user_ids: list[str], feed_date: date | None = None, task_id: str | None = None
+) -> list[Feed]:
+    """Build and store the feeds of ``user_ids`` (DiningUser ids of ``org_id``) for the day,
+    replacing any built earlier that day, in one transaction."""
+    feed_date = feed_date or today()
+    for attempt in range(2):
+        try:
+            with session_scope() as s:
+                users = s.scalars(
+                    select(DiningUser)
+                    .where(DiningUser.org_id == org_id, DiningUser.id.in_(user_ids))
+                    .options(selectinload(DiningUser.allergies))
+                ).all()
+                if not users:
+                    return []
+                ranker = org_ranker(s, org_id)
+                by_user = profiles(s, users)
+                now = datetime.now(UTC)
+                feeds = []
+                for user in users:
+                    profile = by_user[user.id]
+                    feeds.append(
+                        Feed(
+                            user_id=user.id,
+                            feed_date=feed_date,
+                            items=feed_items(ranker, profile),
+                            meta={
+                                "allergy_fingerprint": guard.fingerprint(profile.allergies),
+                                "catalog_size": ranker.catalog.n,
+                                "strategy": "hybrid",
+                            },
+                            task_id=task_id,
+                            generated_at=now,
+                        )
+                    )
+                s.execute(
+                    delete(Feed).where(
+                        Feed.user_id.in_([u.id for u in users]), Feed.feed_date == feed_date
+                    )
+                )
+                s.add_all(feeds)
+                s.flush()
+                s.expunge_all()
+                return feeds
+        except IntegrityError:
+            # Another builder stored the same user's feed meanwhile: replace it once more.
+            if attempt:
+                raise
+    return []
+
+
+def due_users(s, feed_date: date, now: datetime | None = None) -> dict[str, list[str]]:
+    """Org id → ids of users active in the last 30 days who have no feed for ``feed_date``."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=ACTIVE_DAYS)
+    recent = select(Interaction.user_id).where(Interaction.created_at >= cutoff)
+    has_feed = select(Feed.user_id).where(Feed.feed_date == feed_date)
+    rows = s.execute(
+        select(DiningUser.org_id, DiningUser.id)
+        .where(or_(DiningUser.last_active_at >= cutoff, DiningUser.id.in_(recent)))
+        .where(DiningUser.id.not_in(has_feed))
+        .order_by(DiningUser.org_id, DiningUser.id)
+    ).all()
+    out: dict[str, list[str]] = {}
+    for org_id, user_id in rows:
+        out.setdefault(org_id, []).append(user_id)
+    return out
