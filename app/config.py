@@ -61,8 +61,14 @@ class Settings:
     monitoring_minute_rollup_retention_hours: int = 48
     monitoring_hour_rollup_retention_days: int = 90
     monitoring_day_rollup_retention_days: int = 400
+    # Scheduled probes: resources per batch message; per-resource metric series (0 = none).
+    probe_batch_size: int = 200
+    monitoring_metrics_resources: int = 200
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"
+    llm_embedding_model: str = "text-embedding-3-small"
+    # Recruiting intake: an uploaded job req or resume may be at most this many bytes.
+    recruiting_upload_max_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
     # Secrets: environment only.
     secret_key: str = field(default="", repr=False)
@@ -153,6 +159,7 @@ def _validate(values: dict) -> None:
         "monitoring_minute_rollup_retention_hours",
         "monitoring_hour_rollup_retention_days",
         "monitoring_day_rollup_retention_days",
+        "probe_batch_size",
     ):
         if values[key] < 1:
             raise ConfigError(key, "must be at least 1")

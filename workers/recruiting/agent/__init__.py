@@ -1,0 +1,1 @@
+"""The recruiter agent: an offline command parser, conversations that remember, and tools."""
