@@ -92,6 +92,19 @@ def acting_uid(path_uid: str | None = None, principal: Principal | None = None) 
     return acting
 
 
+def may_act_for(principal: Principal, uid: str) -> bool:
+    """The rule without a request (task authorization): a service key acts for any uid of
+    its org, anyone else only for their own user id."""
+    if is_service(principal):
+        return True
+    if principal.kind == "api_key" or not principal.user_id:
+        return False
+    try:
+        return str(uuid.UUID(principal.user_id)) == str(uuid.UUID(uid))
+    except ValueError:
+        return False
+
+
 def find_profile(session, uid: str, principal: Principal | None = None) -> DiningUser | None:
     principal = principal or current_principal()
     return session.scalar(

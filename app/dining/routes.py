@@ -1,12 +1,12 @@
-"""Dining API (seed 003) under /api/v1/dining."""
+"""Dining API (seed 003) under /api/v1/dining.
+
+Each part of the API is a module that decorates the one blueprint (``app.dining.blueprint``):
+importing it here registers its routes. Add a module by importing it below.
+"""
 
 from __future__ import annotations
 
-from app.http import Blueprint
+from app.dining import chat, recommendations, restaurants, users
+from app.dining.blueprint import blp
 
-blp = Blueprint(
-    "dining",
-    __name__,
-    url_prefix="/api/v1/dining",
-    description="Dining: taste profiles, an allergen guard and daily feeds (seed 003)",
-)
+__all__ = ["blp", "chat", "recommendations", "restaurants", "users"]

@@ -1,0 +1,3 @@
+"""The restaurant catalog: import (async, parsed by a worker) and listing."""
+
+from __future__ import annotations

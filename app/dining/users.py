@@ -1,0 +1,282 @@
+"""Dining profiles: create, read, delete; preferences, allergies, interactions, summary.
+
+Every route resolves the acting uid through ``app.dining.access`` (service key for any uid
+of the org, or the signed-in user for their own), and reads profiles of the caller's org only.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.views import MethodView
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.config import get_settings
+from app.db import session_scope
+from app.dining import kinds
+from app.dining.access import USER_ID_PARAMETER, acting_uid, find_profile, get_profile
+from app.dining.blueprint import blp
+from app.dining.prefs import deep_merge, dietary_flags
+from app.dining.profiles import (
+    allergies_dict,
+    drop_feeds,
+    profile_dict,
+    set_allergies,
+    summary_template,
+    touch,
+)
+from app.dining.schemas import (
+    AllergiesSchema,
+    AllergiesUpdatedSchema,
+    InteractionCreateSchema,
+    InteractionQuerySchema,
+    InteractionSchema,
+    PreferencesOutSchema,
+    PreferencesSchema,
+    ProfileSchema,
+    SummarySchema,
+    UserCreatedSchema,
+    UserCreateSchema,
+)
+from app.http import ApiError, paginate
+from app.models.dining import DiningUser, Interaction, Restaurant
+from app.platform import task_service
+from app.platform.auth import current_principal, require
+from app.platform.task_routes import TaskSchema, task_json
+
+_UID_DOC = {"parameters": [USER_ID_PARAMETER]}
+SUMMARY_WAIT = 10  # seconds a summary request holds for the LLM before answering 202
+
+
+def _load(s, uid: str) -> DiningUser:
+    user = s.scalar(
+        select(DiningUser)
+        .options(selectinload(DiningUser.allergies))
+        .where(DiningUser.org_id == current_principal().org_id, DiningUser.uid == uid)
+    )
+    if user is None:
+        raise ApiError(404, "USER_NOT_FOUND", "User not found")
+    return user
+
+
+@blp.route("/users/<uid>")
+class UserById(MethodView):
+    @require("viewer")
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserCreatedSchema)
+    @blp.alt_response(200, schema=UserCreatedSchema, description="The profile already existed")
+    @blp.doc(**_UID_DOC)
+    def post(self, body, uid):
+        """Create the dining profile of `uid` (idempotent: 201 created, then 200)."""
+        uid = acting_uid(uid)
+        org_id = current_principal().org_id
+        with session_scope() as s:
+            if find_profile(s, uid) is not None:
+                return {"uid": uid, "created": False}, 200
+        try:
+            with session_scope() as s:
+                s.add(DiningUser(org_id=org_id, uid=uid, email=body.get("email")))
+        except IntegrityError:  # a concurrent create of the same uid won
+            return {"uid": uid, "created": False}, 200
+        return {"uid": uid, "created": True}, 201
+
+    @require("viewer")
+    @blp.response(200, ProfileSchema)
+    @blp.doc(**_UID_DOC)
+    def get(self, uid):
+        """The profile: preferences, allergies with severity, flags, activity."""
+        uid = acting_uid(uid)
+        with session_scope() as s:
+            return profile_dict(_load(s, uid))
+
+    @require("viewer")
+    @blp.response(204)
+    @blp.doc(**_UID_DOC)
+    def delete(self, uid):
+        """Delete the profile with its allergies, interactions, cached feeds and chat."""
+        uid = acting_uid(uid)
+        with session_scope() as s:
+            s.delete(get_profile(s, uid))
+        return None
+
+
+@blp.route("/users/<uid>/preferences")
+class Preferences(MethodView):
+    @require("viewer")
+    @blp.arguments(PreferencesSchema)
+    @blp.response(200, PreferencesOutSchema)
+    @blp.doc(**_UID_DOC)
+    def patch(self, body, uid):
+        """Deep-merge preferences: arrays unioned (order kept, no duplicates), scalars
+        replaced, objects merged, `null` removes a key; unknown keys are kept."""
+        return _write_preferences(uid, body, replace=False)
+
+    @require("viewer")
+    @blp.arguments(PreferencesSchema)
+    @blp.response(200, PreferencesOutSchema)
+    @blp.doc(**_UID_DOC)
+    def put(self, body, uid):
+        """Replace preferences entirely (same validation as PATCH)."""
+        return _write_preferences(uid, body, replace=True)
+
+
+def _write_preferences(uid: str, body: dict, replace: bool) -> dict:
+    uid = acting_uid(uid)
+    with session_scope() as s:
+        user = _load(s, uid)
+        base = {} if replace else (user.preferences or {})
+        merged = deep_merge(base, body)
+        user.preferences = merged
+        user.dietary_flags = dietary_flags(merged)
+        touch(user)
+        drop_feeds(s, user)
+        return {"uid": uid, "preferences": merged, "dietary_flags": user.dietary_flags}
+
+
+@blp.route("/users/<uid>/allergies")
+class Allergies(MethodView):
+    @require("viewer")
+    @blp.arguments(AllergiesSchema)
+    @blp.response(200, AllergiesUpdatedSchema)
+    @blp.doc(**_UID_DOC)
+    def patch(self, items, uid):
+        """Add confirmed allergies (names normalized to canonical allergens; severity
+        mild · moderate · severe · anaphylactic, "severe" when not given). An unknown
+        allergen is a 400 that lists the accepted names; nothing is written."""
+        return _write_allergies(uid, items, replace=False)
+
+    @require("viewer")
+    @blp.arguments(AllergiesSchema)
+    @blp.response(200, AllergiesUpdatedSchema)
+    @blp.doc(**_UID_DOC)
+    def put(self, items, uid):
+        """Replace the confirmed allergies with exactly these (an empty list clears them)."""
+        return _write_allergies(uid, items, replace=True)
+
+
+def _write_allergies(uid: str, items: dict, replace: bool) -> dict:
+    uid = acting_uid(uid)
+    with session_scope() as s:
+        user = _load(s, uid)
+        set_allergies(s, user, items, replace)
+        touch(user)
+        # A feed guarded against the old list must never be served again.
+        drop_feeds(s, user)
+        s.flush()
+        allergies = allergies_dict(user)
+        return {
+            "uid": uid,
+            "allergy_flags": allergies["confirmed"],
+            "allergies": allergies,
+            "updated": True,
+        }
+
+
+@blp.route("/users/<uid>/interactions")
+class Interactions(MethodView):
+    @require("viewer")
+    @blp.arguments(InteractionCreateSchema)
+    @blp.response(201, InteractionSchema)
+    @blp.doc(**_UID_DOC)
+    def post(self, body, uid):
+        """Record what the user did with a restaurant (viewed, liked, visited, dismissed,
+        rated with a 0-2 or 1-5 rating); it feeds the recommender."""
+        uid = acting_uid(uid)
+        principal = current_principal()
+        with session_scope() as s:
+            user = _load(s, uid)
+            ref = body["restaurant_id"]
+            restaurant = s.scalar(
+                select(Restaurant).where(
+                    Restaurant.org_id == principal.org_id,
+                    or_(Restaurant.id == ref, Restaurant.external_id == ref),
+                )
+            )
+            if restaurant is None:
+                raise ApiError(404, "RESTAURANT_NOT_FOUND", "Restaurant not found")
+            row = Interaction(
+                org_id=principal.org_id,
+                user_id=user.id,
+                restaurant_id=restaurant.id,
+                kind=body["kind"],
+                rating=body["rating"],
+                rating_scale=body["scale"] if body["rating"] is not None else None,
+            )
+            s.add(row)
+            user.interaction_count = (user.interaction_count or 0) + 1
+            touch(user, active=True)
+            s.flush()
+            return _interaction(row, uid, restaurant.external_id, user.interaction_count)
+
+    @require("viewer")
+    @blp.arguments(InteractionQuerySchema, location="query")
+    @blp.response(200, InteractionSchema(many=True))
+    @blp.paginate()
+    @blp.doc(**_UID_DOC)
+    def get(self, query, uid, pagination_parameters):
+        """The user's interactions, newest first (filter by `kind`)."""
+        uid = acting_uid(uid)
+        with session_scope() as s:
+            user = _load(s, uid)
+            user_id, count = user.id, user.interaction_count
+        stmt = select(Interaction).where(Interaction.user_id == user_id)
+        if query.get("kind"):
+            stmt = stmt.where(Interaction.kind == query["kind"])
+        rows = paginate(stmt, pagination_parameters, Interaction.created_at.desc(), Interaction.id)
+        with session_scope() as s:
+            ids = {r.restaurant_id for r in rows}
+            external = dict(
+                s.execute(
+                    select(Restaurant.id, Restaurant.external_id).where(Restaurant.id.in_(ids))
+                ).all()
+            )
+        return [_interaction(r, uid, external.get(r.restaurant_id), count) for r in rows]
+
+
+def _interaction(row: Interaction, uid: str, external_id: str | None, count: int) -> dict:
+    return {
+        "id": row.id,
+        "uid": uid,
+        "restaurant_id": row.restaurant_id,
+        "external_id": external_id,
+        "kind": row.kind,
+        "rating": row.rating,
+        "rating_scale": row.rating_scale,
+        "created_at": row.created_at,
+        "interaction_count": count,
+    }
+
+
+@blp.route("/users/<uid>/summary", methods=["GET"])
+@require("viewer")
+@blp.response(200, SummarySchema)
+@blp.alt_response(202, schema=TaskSchema, description="The LLM is still writing it: a task")
+@blp.doc(**_UID_DOC)
+def user_summary(uid):
+    """A taste summary. With an LLM configured it is written by the `dining.summary` task
+    (the request holds up to `Prefer: wait=N` seconds, 10 by default, then answers 202 with
+    the task); without one, a template states every preference and every allergy with its
+    severity, synchronously."""
+    uid = acting_uid(uid)
+    with session_scope() as s:
+        profile = profile_dict(_load(s, uid))
+    if not get_settings().llm_base_url:
+        return {"uid": uid, "summary": summary_template(profile), "strategy": "template"}
+    from app.platform.feed import wait_for_end
+    from app.platform.task_routes import _prefer_wait
+
+    principal = current_principal()
+    task, _ = task_service.submit(
+        principal, kinds.SUMMARY.name, {"uid": uid}, request.headers.get("Idempotency-Key")
+    )
+    wait = _prefer_wait()
+    task = wait_for_end(principal, task, SUMMARY_WAIT if wait is None else wait)
+    if task.state == "succeeded" and isinstance(task.result, dict):
+        return {"uid": uid, **task.result}
+    if task.state in ("failed", "cancelled"):
+        # The LLM leg failed outright: the template still tells the truth.
+        return {"uid": uid, "summary": summary_template(profile), "strategy": "template"}
+    # The declared 200 schema would drop a task's fields: answer the envelope directly.
+    body = {"status": "success", "data": task_json(task), "message": None, "meta": None}
+    return jsonify(body), 202, {"Location": f"/api/v1/tasks/{task.id}"}
