@@ -42,6 +42,29 @@ WS_CONNECTIONS = Gauge(
     "kairos_websocket_connections", "Open WebSocket connections.", multiprocess_mode="livesum"
 )
 
+# Monitoring probes (workers/monitoring). Per-resource series come from the database at scrape
+# time (MonitoringCollector), capped by monitoring_metrics_resources: bounded cardinality.
+PROBE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15)
+LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
+PROBE_CHECKS = Counter(
+    "kairos_probe_checks", "Checks recorded, by probe type and result.", ["type", "status"]
+)
+PROBE_DURATION = Histogram(
+    "kairos_probe_duration_seconds", "Time one probe took.", ["type"], buckets=PROBE_BUCKETS
+)
+PROBE_LAG = Histogram(
+    "kairos_probe_lag_seconds",
+    "Start of a scheduled probe minus its due time.",
+    buckets=LAG_BUCKETS,
+)
+PROBE_RECORD_SECONDS = Histogram(
+    "kairos_probe_record_seconds", "Time to write one batch of checks.", buckets=LATENCY_BUCKETS
+)
+PROBE_RECORD_FAILURES = Counter(
+    "kairos_probe_record_failures", "Batches whose results could not be written (not downs)."
+)
+PROBE_DISPATCHED = Counter("kairos_probe_dispatched", "Resources claimed and sent to probe.")
+
 
 class QueueDepthCollector:
     """``kairos_queue_depth{queue}``: messages waiting in each broker queue."""
@@ -62,9 +85,65 @@ class QueueDepthCollector:
         yield family
 
 
+class MonitoringCollector:
+    """``kairos_monitoring_resource_up{resource_id,type}`` (1 up, 0 down; pending omitted) and
+    ``kairos_monitoring_certificate_days_remaining{resource_id}``, read from the database.
+
+    Cardinality is bounded: at most ``monitoring_metrics_resources`` resources (default 200,
+    0 turns the series off), the first by id; aggregate health is in kairos_probe_checks.
+    """
+
+    def collect(self):
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from app.config import get_settings
+        from app.db import session_scope
+        from app.models.monitoring import Resource
+
+        cap = get_settings().monitoring_metrics_resources
+        if not cap:
+            return
+        up = GaugeMetricFamily(
+            "kairos_monitoring_resource_up",
+            "1 if available, 0 if not.",
+            labels=["resource_id", "type"],
+        )
+        days = GaugeMetricFamily(
+            "kairos_monitoring_certificate_days_remaining",
+            "Days until the TLS certificate seen by the latest HTTPS check expires.",
+            labels=["resource_id"],
+        )
+        try:
+            with session_scope() as s:
+                rows = s.execute(
+                    select(
+                        Resource.id,
+                        Resource.resource_type,
+                        Resource.current_status,
+                        Resource.cert_expires_at,
+                    )
+                    .where(Resource.active.is_(True))
+                    .order_by(Resource.id)
+                    .limit(cap)
+                ).all()
+        except Exception:
+            return  # database away: /ready says so; a scrape should still succeed
+        now = datetime.now(UTC)
+        for rid, rtype, status, expires in rows:
+            if status in ("available", "not_available"):
+                up.add_metric([rid, rtype], 1.0 if status == "available" else 0.0)
+            if expires is not None:
+                days.add_metric([rid], round((expires - now).total_seconds() / 86400, 2))
+        yield up
+        yield days
+
+
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 if not MULTIPROCESS:
     REGISTRY.register(QueueDepthCollector())
+    REGISTRY.register(MonitoringCollector())
 
 
 def render() -> tuple[bytes, str]:
@@ -75,4 +154,5 @@ def render() -> tuple[bytes, str]:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         registry.register(QueueDepthCollector())
+        registry.register(MonitoringCollector())
     return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -19,4 +19,16 @@ SCHEDULE = {
         "schedule": schedule(float(min(get_settings().saved_search_interval, 300))),
         "options": {"queue": "search", "expires": 240},
     },
+    # Monitoring: one entry finds every due probe (a lease per resource makes a second beat or
+    # a late tick harmless); a stale tick is dropped, the next one comes a second later.
+    "monitoring.dispatch": {
+        "task": "monitoring.dispatch",
+        "schedule": schedule(1.0),
+        "options": {"queue": "probes", "expires": 2},
+    },
+    "monitoring.prune": {
+        "task": "monitoring.prune",
+        "schedule": schedule(3600.0),
+        "options": {"queue": "default", "expires": 3000},
+    },
 }

@@ -1,3 +1,152 @@
-"""Monitoring tasks: thin wiring from TrackedTask to the algorithms beside this module."""
+"""Monitoring tasks: thin wiring from Celery to the algorithms beside this module.
+
+Scheduled work is plain Celery (no task rows): ``monitoring.dispatch`` (beat, every second),
+``monitoring.probe_batch`` (queue ``probes``), ``monitoring.notify`` and ``monitoring.deliver``
+(queue ``mail``), ``monitoring.prune`` (beat, retention). What a client asks for is a
+TrackedTask: ``monitoring.probe`` (check one resource now) and ``monitoring.notify_test``.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from app.config import get_settings
+from app.db import session_scope
+from app.models.monitoring import Check, Resource, Rollup
+from workers.base import TaskError, TrackedTask
+from workers.celery_app import celery
+from workers.monitoring import notify, scheduler
+from workers.monitoring.net import Policy
+from workers.monitoring.probes import ProbeSpec, run_batch
+from workers.monitoring.recorder import record
+
+log = logging.getLogger("kairos.monitoring")
+
+PRUNE_CHUNK = 5000
+
+
+@celery.task(name="monitoring.dispatch", ignore_result=True)
+def dispatch():
+    """Beat: lease the due resources and send them in batches to the probes queue."""
+
+    def send(batch):
+        probe_batch.apply_async(kwargs={"batch": batch}, queue="probes", expires=300)
+
+    return {"dispatched": scheduler.dispatch(send)}
+
+
+@celery.task(name="monitoring.probe_batch", ignore_result=True, acks_late=True)
+def probe_batch(batch):
+    return scheduler.run(batch)
+
+
+@celery.task(name="monitoring.notify", ignore_result=True)
+def notify_change(change):
+    def send(channel_id, body, resource_id):
+        deliver.apply_async(
+            kwargs={"channel_id": channel_id, "body": body, "resource_id": resource_id},
+            queue="mail",
+        )
+
+    return {"deliveries": notify.fan_out(change, send)}
+
+
+@celery.task(name="monitoring.deliver", bind=True, ignore_result=True)
+def deliver(self, channel_id, body, resource_id=None, attempt=1):
+    done, delay = notify.deliver_once(channel_id, body, resource_id, attempt)
+    if not done:
+        # A new message, not a Celery retry: the worker is free meanwhile and nothing is
+        # held in memory; the attempt number travels with it.
+        deliver.apply_async(
+            kwargs={
+                "channel_id": channel_id,
+                "body": body,
+                "resource_id": resource_id,
+                "attempt": attempt + 1,
+            },
+            queue="mail",
+            countdown=delay,
+        )
+
+
+@celery.task(name="monitoring.prune", ignore_result=True)
+def prune():
+    """Beat: drop raw checks and rollups past their retention, in chunks."""
+    s = get_settings()
+    now = datetime.now(UTC)
+    removed = {
+        "checks": _prune(
+            Check, Check.checked_at, now - timedelta(days=s.monitoring_check_retention_days)
+        )
+    }
+    for period, cutoff in (
+        ("minute", now - timedelta(hours=s.monitoring_minute_rollup_retention_hours)),
+        ("hour", now - timedelta(days=s.monitoring_hour_rollup_retention_days)),
+        ("day", now - timedelta(days=s.monitoring_day_rollup_retention_days)),
+    ):
+        removed[period] = _prune(Rollup, Rollup.bucket_start, cutoff, Rollup.period == period)
+    if any(removed.values()):
+        log.info("monitoring_pruned", extra=removed)
+    return removed
+
+
+def _prune(model, column, cutoff, *where) -> int:
+    total = 0
+    while True:
+        with session_scope() as s:
+            ids = s.scalars(
+                select(model.id).where(column < cutoff, *where).limit(PRUNE_CHUNK)
+            ).all()
+            if not ids:
+                return total
+            s.execute(delete(model).where(model.id.in_(ids)))
+        total += len(ids)
+        if len(ids) < PRUNE_CHUNK:
+            return total
+
+
+# --- what a client asks for ---------------------------------------------------------------------
+
+
+@celery.task(base=TrackedTask, bind=True, name="monitoring.probe")
+def probe(self, resource_id):
+    """Check one resource now and record it like a scheduled check (its schedule unchanged)."""
+    with session_scope() as s:
+        row = s.get(Resource, resource_id)
+        if row is None or row.org_id != self.attempt.org_id:
+            raise TaskError("Resource not found", code="RESOURCE_NOT_FOUND")
+        spec = ProbeSpec(row.id, row.resource_type, row.target, float(row.timeout), row.skip_tls)
+    self.progress(10, stage="probing", message=f"{spec.resource_type} {spec.target}")
+    policy = Policy(allow_private=get_settings().probe_allow_private)
+    outcome = asyncio.run(run_batch([spec], policy, get_settings()))[0]
+    if outcome.result is None:
+        raise TaskError("The probe failed unexpectedly", code="PROBE_ERROR")
+    self.progress(80, stage="recording")
+    record([outcome], reschedule=False)
+    with session_scope() as s:
+        row = s.get(Resource, resource_id)
+        current = row.current_status if row is not None else None
+    r = outcome.result
+    return {
+        "resourceId": resource_id,
+        "status": r.status,
+        "currentStatus": current,
+        "message": r.message,
+        "errorCode": r.error_code,
+        "latencyMs": r.latency_ms,
+        "checkedAt": outcome.started_at.isoformat(),
+        "certExpiresAt": r.cert_expires_at.isoformat() if r.cert_expires_at else None,
+    }
+
+
+@celery.task(base=TrackedTask, bind=True, name="monitoring.notify_test")
+def notify_test(self, channel_id):
+    self.progress(10, stage="delivering")
+    try:
+        return notify.test_channel(channel_id, self.attempt.org_id)
+    except notify.DeliveryError as exc:
+        raise TaskError(exc.message, code="NOTIFY_FAILED") from None
