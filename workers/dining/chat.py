@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from app.dining import guard
 from app.dining.allergens import normalize, normalize_cuisine
+from workers.dining import detail
 from workers.dining.ranking import norm, price_tier_of, vibe_of
 
 HISTORY_TURNS = 6
@@ -123,8 +125,8 @@ def _number(text: str) -> int | None:
 def _allergens_in_phrase(phrase: str) -> list[str]:
     """The allergens named in a short phrase ("peanuts", "nuts or dairy")."""
     found = []
-    for part in re.split(r"\s*(?:,|/|\bor\b|\band\b|&)\s*", phrase.lower()):
-        part = part.strip(" -")
+    for part in re.split(r"\s*(?:,|/|\bor\b|\bnor\b|\band\b|&)\s*", phrase.lower()):
+        part = re.sub(r"^(?:no|not|without|any|avoid|nor)\s+", "", part.strip(" -"))
         words = part.split()
         # "peanuts please" → try the longest prefix that names an allergen.
         for size in range(len(words), 0, -1):
@@ -354,3 +356,78 @@ def text_response(query: Query, count: int, relaxed: list[str], excluded: int) -
     if excluded:
         text += f" {excluded} place{'s' if excluded != 1 else ''} left out for your allergies."
     return text
+
+
+# --- the five steps ------------------------------------------------------------------------------
+
+LIMITS = {"restaurant_list": 5, "map_view": 10, "comparison_chart": 4, "text": 5}
+
+
+def answer(ranker, profile, message: str, history, client=None, report=None) -> dict:
+    """Run the five steps for one message; ``report(percent, stage=, message=)`` hears each
+    step as it ends. Returns the GenerativeUIPayload."""
+    report = report or (lambda *a, **k: None)
+    history = list(history or [])[-HISTORY_TURNS:]
+    catalog = ranker.catalog
+    report(
+        10,
+        stage="context_loaded",
+        message=f"Loaded user profile ({len(profile.allergies)} allergies, "
+        f"{len(profile.history)} places known, {len(history)} earlier turns)",
+    )
+
+    query = decompose(
+        message, history, known_cuisines=catalog.cuisines, known_areas=catalog.area_names
+    )
+    if client is not None:
+        query = from_llm(client.complete_json(SYSTEM, prompt(message, history)), query)
+    report(30, stage="decomposed", message="Query decomposed into search parameters")
+
+    if query.clarification_needed:
+        mask, relaxed = np.zeros(catalog.n, dtype=bool), []
+    else:
+        mask, relaxed = search(catalog, query)
+    report(55, stage="search_complete", message=f"Found {int(mask.sum())} restaurants")
+
+    allergies = guard.with_exclusions(profile.allergies, query.exclude_allergens)
+    budget = set(range(1, query.budget_tier + 1)) if query.budget_tier else None
+    asked = replace(
+        profile,
+        affinity=profile.affinity | set(query.cuisines),
+        price_comfort=budget or profile.price_comfort,
+    )
+    results = ranker.rank(
+        asked, LIMITS[query.ui_type], candidates=mask, extra_vibes=query.vibes, allergies=allergies
+    )
+    report(80, stage="evaluated", message=f"Ranked and annotated {len(results)} results")
+
+    excluded = int((mask & catalog.blocked_mask(allergies)).sum())
+    warned = sum(1 for r in results if r.verdict.warnings)
+    report(
+        95,
+        stage="guard_complete",
+        message=f"AllergyGuard: {warned} warning{'s' if warned != 1 else ''} flagged, "
+        f"{excluded} excluded",
+    )
+    return payload(query, results, relaxed, excluded)
+
+
+def payload(query: Query, results, relaxed: list[str], excluded: int) -> dict:
+    restaurants, warnings = [], []
+    for r in results:
+        item = r.as_item()
+        item["radar_scores"] = detail.radar(r.place, None, r.km)
+        item["ai_summary"] = detail.summary(r.place, r.tags, r.verdict)
+        restaurants.append(item)
+        for w in r.verdict.warnings:
+            warnings.append({"restaurant_id": r.place.id, "restaurant_name": r.place.name, **w})
+    return {
+        "ui_type": query.ui_type if restaurants else "text",
+        "text_response": text_response(query, len(restaurants), relaxed, excluded),
+        "restaurants": restaurants,
+        "allergy_warnings": warnings,
+        "has_allergy_warnings": bool(warnings),
+        "clarification_needed": query.clarification_needed,
+        "query": query.as_dict(),
+        "strategy": query.strategy,
+    }

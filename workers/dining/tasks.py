@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import date
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.db import session_scope
-from app.dining import guard
 from app.models.dining import ChatMessage, DiningUser, Interaction, Restaurant
 from workers import llm
 from workers.base import TaskError, TrackedTask
@@ -24,7 +21,6 @@ from workers.dining.ranking import Catalog, Ranker
 log = logging.getLogger("kairos.dining")
 
 BATCH_SIZE = 200
-CHAT_LIMITS = {"restaurant_list": 5, "map_view": 10, "comparison_chart": 4, "text": 5}
 
 
 def _user(s, org_id: str, user_id: str) -> DiningUser:
@@ -175,76 +171,10 @@ def chat(self, user_id, message, history=()):
         user = _user(s, org_id, user_id)
         ranker = org_ranker(s, org_id)
         profile = profiles(s, [user])[user.id]
-    catalog = ranker.catalog
-    self.progress(
-        10,
-        stage="context_loaded",
-        message=f"Loaded user profile ({len(profile.allergies)} allergies, "
-        f"{len(profile.history)} places known, {len(history)} earlier turns)",
+    payload = chat_steps.answer(
+        ranker, profile, message, history, llm.from_settings(), self.progress
     )
-
-    query = chat_steps.decompose(
-        message, history, known_cuisines=catalog.cuisines, known_areas=catalog.area_names
-    )
-    client = llm.from_settings()
-    if client is not None:
-        answer = client.complete_json(chat_steps.SYSTEM, chat_steps.prompt(message, history))
-        query = chat_steps.from_llm(answer, query)
-    self.progress(30, stage="decomposed", message="Query decomposed into search parameters")
-
-    if query.clarification_needed:
-        mask, relaxed = np.zeros(catalog.n, dtype=bool), []
-    else:
-        mask, relaxed = chat_steps.search(catalog, query)
-    self.progress(55, stage="search_complete", message=f"Found {int(mask.sum())} restaurants")
-
-    allergies = guard.with_exclusions(profile.allergies, query.exclude_allergens)
-    asked = replace(
-        profile,
-        affinity=profile.affinity | set(query.cuisines),
-        price_comfort=set(range(1, query.budget_tier + 1))
-        if query.budget_tier
-        else profile.price_comfort,
-    )
-    limit = CHAT_LIMITS[query.ui_type]
-    results = ranker.rank(
-        asked, limit, candidates=mask, extra_vibes=query.vibes, allergies=allergies
-    )
-    self.progress(80, stage="evaluated", message=f"Ranked and annotated {len(results)} results")
-
-    excluded = int((mask & catalog.blocked_mask(allergies)).sum())
-    warned = sum(1 for r in results if r.verdict.warnings)
-    self.progress(
-        95,
-        stage="guard_complete",
-        message=f"AllergyGuard: {warned} warning{'s' if warned != 1 else ''} flagged, "
-        f"{excluded} excluded",
-    )
-    payload = _payload(query, results, relaxed, excluded)
     with session_scope() as s:
         s.add(ChatMessage(user_id=user_id, role="user", content=message))
         s.add(ChatMessage(user_id=user_id, role="assistant", content=payload["text_response"]))
     return payload
-
-
-def _payload(query, results, relaxed, excluded) -> dict:
-    restaurants = []
-    warnings = []
-    for r in results:
-        item = r.as_item()
-        item["radar_scores"] = detail.radar(r.place, None, r.km)
-        item["ai_summary"] = detail.summary(r.place, r.tags, r.verdict)
-        restaurants.append(item)
-        for w in r.verdict.warnings:
-            warnings.append({"restaurant_id": r.place.id, "restaurant_name": r.place.name, **w})
-    ui_type = query.ui_type if restaurants else "text"
-    return {
-        "ui_type": ui_type,
-        "text_response": chat_steps.text_response(query, len(restaurants), relaxed, excluded),
-        "restaurants": restaurants,
-        "allergy_warnings": warnings,
-        "has_allergy_warnings": bool(warnings),
-        "clarification_needed": query.clarification_needed,
-        "query": query.as_dict(),
-        "strategy": query.strategy,
-    }
