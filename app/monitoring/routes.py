@@ -1,12 +1,16 @@
-"""Monitoring API (seed 002) under /api/v1/monitoring."""
+"""Monitoring API (seed 002) under /api/v1/monitoring: the route modules, gathered on one
+blueprint, plus the public status page at /status/<slug>."""
 
 from __future__ import annotations
 
-from app.http import Blueprint
-
-blp = Blueprint(
-    "monitoring",
-    __name__,
-    url_prefix="/api/v1/monitoring",
-    description="Monitoring: service status probes, history and a public status page (seed 002)",
+from app.monitoring import (  # noqa: F401  (each registers its routes on the blueprint)
+    announcements,
+    badges,
+    channels,
+    groups,
+    resources,
+    status_routes,
 )
+from app.monitoring.blueprint import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,368 @@
+"""Monitoring request and response schemas (field names as in seed 002: camelCase)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.http import Schema
+from app.models.monitoring import (
+    ANNOUNCEMENT_KINDS,
+    CHANNEL_TYPES,
+    CHECK_STATUSES,
+    CURRENT_STATUSES,
+    RESOURCE_TYPES,
+    ROLLUP_PERIODS,
+    VISIBILITIES,
+)
+
+ID = validate.Length(min=1, max=36)
+MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
+MAX_GROUPS_PER_RESOURCE = 50
+SLUG = validate.Regexp(
+    r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$",
+    error="lowercase letters, digits and dashes, not starting or ending with a dash",
+)
+
+
+def org_field():
+    return ma.fields.String(
+        validate=[validate.Length(max=80)],
+        metadata={"description": "The org's slug; defaults to the caller's org"},
+    )
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+class GroupRefSchema(Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    visibility = ma.fields.String(metadata={"enum": list(VISIBILITIES)})
+
+
+UptimeSchema = Schema.from_dict(
+    {
+        name: ma.fields.Float(allow_none=True, metadata={"description": f"{name} uptime, 0..1"})
+        for name in ("24h", "7d", "30d", "365d")
+    },
+    name="UptimeSchema",
+)
+
+
+class ResourceSchema(Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    resourceType = ma.fields.String(metadata={"enum": list(RESOURCE_TYPES)})
+    target = ma.fields.String()
+    skipTLS = ma.fields.Boolean()
+    recursive = ma.fields.Boolean()
+    active = ma.fields.Boolean()
+    interval = ma.fields.Integer()
+    timeout = ma.fields.Integer()
+    retries = ma.fields.Integer()
+    createdAt = ma.fields.DateTime()
+    updatedAt = ma.fields.DateTime()
+    currentStatus = ma.fields.String(metadata={"enum": list(CURRENT_STATUSES)})
+    latestCheckStatus = ma.fields.String(
+        allow_none=True, metadata={"enum": [*CHECK_STATUSES, None]}
+    )
+    latestCheckedAt = ma.fields.DateTime(allow_none=True)
+    latestMessage = ma.fields.String(allow_none=True)
+    latestErrorCode = ma.fields.String(allow_none=True)
+    latestLatencyMs = ma.fields.Float(allow_none=True)
+    certExpiresAt = ma.fields.DateTime(allow_none=True)
+    groupId = ma.fields.String(allow_none=True)
+    groupName = ma.fields.String(allow_none=True)
+    groups = ma.fields.List(ma.fields.Nested(GroupRefSchema))
+    visibility = ma.fields.String(
+        metadata={"enum": list(VISIBILITIES), "description": "Effective: most permissive group"}
+    )
+    uptime = ma.fields.Nested(UptimeSchema)
+
+
+class ResourceCreateSchema(Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    resourceType = ma.fields.String(required=True, validate=validate.OneOf(RESOURCE_TYPES))
+    target = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "URL (HTTP), host:port (TCP) or image reference (DOCKER)"},
+    )
+    skipTLS = ma.fields.Boolean(load_default=False)
+    recursive = ma.fields.Boolean(load_default=False)
+    active = ma.fields.Boolean(load_default=True)
+    interval = ma.fields.Integer(
+        load_default=60,
+        validate=validate.Range(min=MIN_INTERVAL, max=MAX_INTERVAL),
+        metadata={"description": "Seconds between checks"},
+    )
+    timeout = ma.fields.Integer(
+        load_default=15,
+        validate=validate.Range(min=1, max=120),
+        metadata={"description": "Seconds one check may take"},
+    )
+    retries = ma.fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=10),
+        metadata={"description": "Failures retried (status pending) before NOT_AVAILABLE"},
+    )
+    groupIds = ma.fields.List(
+        ma.fields.String(validate=ID),
+        load_default=list,
+        validate=validate.Length(max=MAX_GROUPS_PER_RESOURCE),
+    )
+
+
+class ResourcePatchSchema(Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    resourceType = ma.fields.String(validate=validate.OneOf(RESOURCE_TYPES))
+    target = ma.fields.String(validate=validate.Length(min=1, max=2000))
+    skipTLS = ma.fields.Boolean()
+    recursive = ma.fields.Boolean()
+    active = ma.fields.Boolean()
+    interval = ma.fields.Integer(validate=validate.Range(min=MIN_INTERVAL, max=MAX_INTERVAL))
+    timeout = ma.fields.Integer(validate=validate.Range(min=1, max=120))
+    retries = ma.fields.Integer(validate=validate.Range(min=0, max=10))
+    groupIds = ma.fields.List(
+        ma.fields.String(validate=ID), validate=validate.Length(max=MAX_GROUPS_PER_RESOURCE)
+    )
+
+
+class ResourceQuerySchema(Schema):
+    org = org_field()
+    resourceType = ma.fields.String(validate=validate.OneOf(RESOURCE_TYPES))
+    status = ma.fields.String(validate=validate.OneOf(CURRENT_STATUSES))
+    groupId = ma.fields.String(validate=ID)
+    q = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "In name"})
+    include_hidden = ma.fields.Boolean(
+        load_default=False, metadata={"description": "Admins: list HIDDEN resources too"}
+    )
+
+
+class ReadQuerySchema(Schema):
+    org = org_field()
+    include_hidden = ma.fields.Boolean(load_default=False)
+
+
+class DeletedSchema(Schema):
+    status = ma.fields.String(metadata={"example": "deleted"})
+
+
+# --- history and rollups ----------------------------------------------------------------------
+
+
+class HistoryQuerySchema(ReadQuerySchema):
+    from_ = ma.fields.AwareDateTime(data_key="from", default_timezone=UTC)
+    to = ma.fields.AwareDateTime(default_timezone=UTC)
+    status = ma.fields.String(validate=validate.OneOf(CHECK_STATUSES))
+
+
+class CheckSchema(Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": list(CHECK_STATUSES)})
+    message = ma.fields.String(allow_none=True)
+    errorCode = ma.fields.String(allow_none=True)
+    latencyMs = ma.fields.Float(allow_none=True)
+    certExpiresAt = ma.fields.DateTime(allow_none=True)
+    checkedAt = ma.fields.DateTime()
+
+
+class RollupQuerySchema(ReadQuerySchema):
+    period = ma.fields.String(load_default="hour", validate=validate.OneOf(ROLLUP_PERIODS))
+    from_ = ma.fields.AwareDateTime(data_key="from", default_timezone=UTC)
+    to = ma.fields.AwareDateTime(default_timezone=UTC)
+
+
+class RollupSchema(Schema):
+    period = ma.fields.String(metadata={"enum": list(ROLLUP_PERIODS)})
+    bucketStart = ma.fields.DateTime()
+    checks = ma.fields.Integer()
+    ups = ma.fields.Integer()
+    downs = ma.fields.Integer()
+    uptime = ma.fields.Float(allow_none=True)
+    latencyAvgMs = ma.fields.Float(allow_none=True)
+    latencyMinMs = ma.fields.Float(allow_none=True)
+    latencyMaxMs = ma.fields.Float(allow_none=True)
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+
+class GroupSchema(Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    visibility = ma.fields.String(metadata={"enum": list(VISIBILITIES)})
+    resourceIds = ma.fields.List(ma.fields.String())
+    createdAt = ma.fields.DateTime()
+
+
+class GroupCreateSchema(Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    visibility = ma.fields.String(load_default="PUBLIC", validate=validate.OneOf(VISIBILITIES))
+    resourceIds = ma.fields.List(
+        ma.fields.String(validate=ID), load_default=list, validate=validate.Length(max=1000)
+    )
+
+
+class GroupPatchSchema(Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    visibility = ma.fields.String(validate=validate.OneOf(VISIBILITIES))
+    resourceIds = ma.fields.List(
+        ma.fields.String(validate=ID),
+        validate=validate.Length(max=1000),
+        metadata={"description": "Replaces the group's members"},
+    )
+
+
+class ResourceGroupsSchema(Schema):
+    groupIds = ma.fields.List(
+        ma.fields.String(validate=ID),
+        required=True,
+        validate=validate.Length(max=MAX_GROUPS_PER_RESOURCE),
+        metadata={"description": "Replaces the resource's groups"},
+    )
+
+
+# --- announcements ----------------------------------------------------------------------------
+
+
+class AnnouncementSchema(Schema):
+    id = ma.fields.String()
+    kind = ma.fields.String(metadata={"enum": list(ANNOUNCEMENT_KINDS)})
+    title = ma.fields.String(allow_none=True)
+    content = ma.fields.String(metadata={"description": "Sanitized HTML"})
+    createdBy = ma.fields.String()
+    active = ma.fields.Boolean()
+    activeUntil = ma.fields.DateTime(allow_none=True)
+    createdAt = ma.fields.DateTime()
+    updatedAt = ma.fields.DateTime()
+
+
+class AnnouncementWriteSchema(Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(ANNOUNCEMENT_KINDS))
+    title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    content = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20_000),
+        metadata={"description": "HTML; scripts, event handlers and javascript: URLs removed"},
+    )
+    active = ma.fields.Boolean(required=True)
+    activeUntil = ma.fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+
+
+class AnnouncementQuerySchema(Schema):
+    org = org_field()
+    active = ma.fields.Boolean(
+        metadata={"description": "true: only those shown now (active, not past activeUntil)"}
+    )
+
+
+# --- notification channels --------------------------------------------------------------------
+
+
+class ChannelSchema(Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    type = ma.fields.String(metadata={"enum": list(CHANNEL_TYPES)})
+    url = ma.fields.String(allow_none=True)
+    to = ma.fields.String(allow_none=True)
+    enabled = ma.fields.Boolean()
+    certExpiryDays = ma.fields.Integer()
+    secret = ma.fields.String(
+        metadata={"description": "HMAC-SHA256 key of webhook signatures (X-Kairos-Signature)"}
+    )
+    createdAt = ma.fields.DateTime()
+    updatedAt = ma.fields.DateTime()
+
+
+class ChannelCreateSchema(Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    type = ma.fields.String(required=True, validate=validate.OneOf(CHANNEL_TYPES))
+    url = ma.fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "webhook and slack: where to POST"},
+    )
+    to = ma.fields.Email(
+        validate=validate.Length(max=320), metadata={"description": "email: the address"}
+    )
+    enabled = ma.fields.Boolean(load_default=True)
+    certExpiryDays = ma.fields.Integer(load_default=14, validate=validate.Range(min=1, max=365))
+
+
+class ChannelPatchSchema(Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    url = ma.fields.String(validate=validate.Length(min=1, max=2000))
+    to = ma.fields.Email(validate=validate.Length(max=320))
+    enabled = ma.fields.Boolean()
+    certExpiryDays = ma.fields.Integer(validate=validate.Range(min=1, max=365))
+    rotateSecret = ma.fields.Boolean(load_default=False)
+
+
+class DeliverySchema(Schema):
+    id = ma.fields.Integer()
+    event = ma.fields.String()
+    status = ma.fields.String()
+    attempts = ma.fields.Integer()
+    responseCode = ma.fields.Integer(allow_none=True)
+    error = ma.fields.String(allow_none=True)
+    resourceId = ma.fields.String(allow_none=True)
+    createdAt = ma.fields.DateTime()
+
+
+# --- org and status page ----------------------------------------------------------------------
+
+
+class OrgSchema(Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    statusPage = ma.fields.String(metadata={"description": "Public status page URL (path)"})
+
+
+class OrgPatchSchema(Schema):
+    slug = ma.fields.String(required=True, validate=SLUG)
+
+
+class StatusQuerySchema(Schema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    page_size = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class StatusResourceSchema(Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    resourceType = ma.fields.String()
+    currentStatus = ma.fields.String()
+    latestCheckedAt = ma.fields.DateTime(allow_none=True)
+    latestMessage = ma.fields.String(allow_none=True)
+    groups = ma.fields.List(ma.fields.String())
+    uptime90d = ma.fields.Float(allow_none=True)
+    days = ma.fields.List(ma.fields.Float(allow_none=True))
+
+
+class StatusSummarySchema(Schema):
+    total = ma.fields.Integer()
+    available = ma.fields.Integer()
+    not_available = ma.fields.Integer()
+    pending = ma.fields.Integer()
+    overall = ma.fields.String(metadata={"enum": ["operational", "degraded", "down", "unknown"]})
+
+
+class StatusPageSchema(Schema):
+    org = ma.fields.Dict()
+    summary = ma.fields.Nested(StatusSummarySchema)
+    announcements = ma.fields.List(ma.fields.Nested(AnnouncementSchema))
+    resources = ma.fields.List(ma.fields.Nested(StatusResourceSchema))
+    days = ma.fields.List(ma.fields.String(), metadata={"description": "Dates of the bars"})
+    page = ma.fields.Integer()
+    page_size = ma.fields.Integer()
+
+
+class BadgeQuerySchema(Schema):
+    period = ma.fields.String(
+        load_default="30d", validate=validate.OneOf(("24h", "7d", "30d", "365d"))
+    )
+    label = ma.fields.String(validate=validate.Length(min=1, max=40))
