@@ -73,3 +73,22 @@ def run(client, path: str, **kwargs) -> dict:
     resp = client.post(path, headers=headers, **kwargs)
     assert resp.status_code in (200, 202), resp.text
     return client.wait(resp.json()["data"]["id"])
+
+
+def make(client, kind: str, **fields) -> dict:
+    """Create a job, candidate or application over the real API."""
+    resp = client.post(f"{R}/{kind}", json=fields)
+    assert resp.status_code == 201, resp.text
+    return resp.json()["data"]
+
+
+def chat(client, message: str, conversation_id: str | None = None) -> dict:
+    """One agent turn, finished; returns the task."""
+    body = {"message": message, "conversation_id": conversation_id}
+    return run(client, f"{R}/agent/chat", json=body)
+
+
+def reply(client, message: str, conversation_id: str | None = None) -> tuple[str, str]:
+    task = chat(client, message, conversation_id)
+    assert task["state"] == "succeeded", task
+    return task["result"]["reply"], task["result"]["conversation_id"]

@@ -333,7 +333,7 @@ def _score(frame: Frame, ents: Entities) -> float:
         elif ents.ordinal is not None:
             score += 0.8
         else:
-            score -= 1.0
+            score -= 1.6
         other = "candidate" if frame.needs == "job" else "job"
         # "match jobs for candidate 7": the listed noun must not be the reference type.
         if (

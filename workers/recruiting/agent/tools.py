@@ -1,0 +1,386 @@
+"""What the agent can do: one function per command, shared by the offline parser and by LLM
+tool calling (:data:`SPECS` are the same functions as OpenAI tools).
+
+Every function reads and writes through the owner's org only (``scoped``/``get_scoped``), so a
+record of another org is answered exactly like one that does not exist. There is no delete and
+no free query: the agent cannot do what is not listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from app.http import ApiError
+from app.models.recruiting import APPLICATION_STATUSES, JOB_STATUSES, Application, Candidate, Job
+from app.platform.auth import Principal, scoped
+from workers.recruiting.agent import replies
+
+LIST_LIMIT = 20
+MAX_LIMIT = 50
+
+
+@dataclass
+class Ctx:
+    session: object
+    owner: Principal
+    state: dict
+    task_id: str | None = None
+    llm: object = None
+
+
+@dataclass
+class Outcome:
+    reply: str
+    intent: str
+    data: dict = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """Arguments the tools do not take (from an LLM): answered, never executed."""
+
+
+def _get(ctx: Ctx, model, id_) -> object | None:
+    if not isinstance(id_, int) or isinstance(id_, bool) or not 0 < id_ < 2**31:
+        return None
+    return ctx.session.scalar(scoped(select(model).where(model.id == id_), model, ctx.owner))
+
+
+def _limit(value, default: int) -> int:
+    return max(1, min(int(value), MAX_LIMIT)) if isinstance(value, int) else default
+
+
+def _remember(ctx: Ctx, *, job=None, candidate=None, listed=None) -> None:
+    if job is not None:
+        ctx.state["last_job_id"] = job
+    if candidate is not None:
+        ctx.state["last_candidate_id"] = candidate
+    if listed is not None:
+        ctx.state["last_list"] = listed
+
+
+# --- the commands --------------------------------------------------------------------------------
+
+
+def list_jobs(ctx: Ctx, status_filter: str | None = None, limit: int | None = None) -> Outcome:
+    if status_filter is not None and status_filter not in JOB_STATUSES:
+        raise Refused(f"status_filter must be one of {', '.join(JOB_STATUSES)}")
+    stmt = scoped(select(Job), Job, ctx.owner)
+    if status_filter:
+        stmt = stmt.where(Job.status == status_filter)
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    jobs = ctx.session.scalars(stmt.order_by(Job.id.desc()).limit(_limit(limit, LIST_LIMIT))).all()
+    _remember(ctx, listed={"type": "job", "ids": [j.id for j in jobs]})
+    data = {
+        "jobs": [{"id": j.id, "title": j.title, "status": j.status} for j in jobs],
+        "total": total,
+    }
+    return Outcome(replies.jobs_list(jobs, total, status_filter), "list_jobs", data)
+
+
+def list_candidates(ctx: Ctx, q: str | None = None, limit: int | None = None) -> Outcome:
+    stmt = scoped(select(Candidate), Candidate, ctx.owner)
+    for word in (q or "").split()[:5]:
+        stmt = stmt.where(
+            func.lower(Candidate.full_name).contains(word.lower()[:100], autoescape=True)
+        )
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = ctx.session.scalars(
+        stmt.order_by(Candidate.id.desc()).limit(_limit(limit, LIST_LIMIT))
+    ).all()
+    _remember(ctx, listed={"type": "candidate", "ids": [c.id for c in rows]})
+    data = {"candidates": [{"id": c.id, "full_name": c.full_name} for c in rows], "total": total}
+    return Outcome(replies.candidates_list(rows, total), "list_candidates", data)
+
+
+def summarize_candidate(ctx: Ctx, candidate_id: int) -> Outcome:
+    candidate = _get(ctx, Candidate, candidate_id)
+    if candidate is None:
+        return Outcome(replies.not_found("candidate", candidate_id), "not_found", {"found": False})
+    apps = ctx.session.execute(
+        select(Job.id, Job.title, Application.status)
+        .join(Job, Job.id == Application.job_id)
+        .where(Application.candidate_id == candidate.id, Application.org_id == ctx.owner.org_id)
+        .order_by(Application.id)
+    ).all()
+    _remember(ctx, candidate=candidate.id)
+    data = {"candidate_id": candidate.id, "full_name": candidate.full_name}
+    return Outcome(replies.candidate_summary(candidate, apps), "summarize_candidate", data)
+
+
+def show_job(ctx: Ctx, job_id: int) -> Outcome:
+    job = _get(ctx, Job, job_id)
+    if job is None:
+        return Outcome(replies.not_found("job", job_id), "not_found", {"found": False})
+    counts = dict(
+        ctx.session.execute(
+            select(Application.status, func.count())
+            .where(Application.job_id == job.id)
+            .group_by(Application.status)
+        ).all()
+    )
+    _remember(ctx, job=job.id)
+    return Outcome(replies.job_summary(job, counts), "show_job", {"job_id": job.id})
+
+
+def create_job(ctx: Ctx, prompt: str) -> Outcome:
+    from workers.recruiting.intake.job_fields import extract_job
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise Refused("create_job needs the job's description")
+    job = new_job(ctx.session, ctx.owner, extract_job(prompt[:20_000]), source="prompt")
+    _remember(ctx, job=job.id)
+    return Outcome(replies.job_created(job, "your prompt"), "create_job", {"job_id": job.id})
+
+
+def new_job(session, owner: Principal, fields: dict, source: str) -> Job:
+    job = Job(
+        org_id=owner.org_id,
+        created_by_user_id=owner.user_id,
+        status="open",
+        is_public=False,
+        source=source,
+        **fields,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def match_candidates(ctx: Ctx, job_id: int, limit: int | None = None) -> Outcome:
+    job = _get(ctx, Job, job_id)
+    if job is None:
+        return Outcome(replies.not_found("job", job_id), "not_found", {"found": False})
+    result = run_matching(ctx, "candidates_for_job", job.id, _limit(limit, 5))
+    matches = result["matches"]
+    _remember(
+        ctx, job=job.id, listed={"type": "candidate", "ids": [m["candidate_id"] for m in matches]}
+    )
+    data = {"job_id": job.id, "matches": matches, "strategy": result.get("strategy")}
+    return Outcome(replies.candidate_matches(job.id, matches), "match_candidates", data)
+
+
+def match_jobs(ctx: Ctx, candidate_id: int, limit: int | None = None) -> Outcome:
+    candidate = _get(ctx, Candidate, candidate_id)
+    if candidate is None:
+        return Outcome(replies.not_found("candidate", candidate_id), "not_found", {"found": False})
+    result = run_matching(ctx, "jobs_for_candidate", candidate.id, _limit(limit, 5))
+    matches = result["matches"]
+    _remember(
+        ctx, candidate=candidate.id, listed={"type": "job", "ids": [m["job_id"] for m in matches]}
+    )
+    data = {"candidate_id": candidate.id, "matches": matches, "strategy": result.get("strategy")}
+    return Outcome(replies.job_matches(candidate.id, matches), "match_jobs", data)
+
+
+def list_applications(
+    ctx: Ctx, job_id: int | None = None, candidate_id: int | None = None
+) -> Outcome:
+    stmt = (
+        select(Application, Candidate, Job)
+        .join(Candidate, Candidate.id == Application.candidate_id)
+        .join(Job, Job.id == Application.job_id)
+        .where(Application.org_id == ctx.owner.org_id)
+    )
+    if job_id is not None:
+        job = _get(ctx, Job, job_id)
+        if job is None:
+            return Outcome(replies.not_found("job", job_id), "not_found", {"found": False})
+        stmt, subject = stmt.where(Application.job_id == job.id), f"job #{job.id} ({job.title})"
+        _remember(ctx, job=job.id)
+    elif candidate_id is not None:
+        candidate = _get(ctx, Candidate, candidate_id)
+        if candidate is None:
+            return Outcome(
+                replies.not_found("candidate", candidate_id), "not_found", {"found": False}
+            )
+        stmt = stmt.where(Application.candidate_id == candidate.id)
+        subject = f"candidate #{candidate.id} ({candidate.full_name})"
+        _remember(ctx, candidate=candidate.id)
+    else:
+        raise Refused("name a job_id or a candidate_id")
+    rows = ctx.session.execute(stmt.order_by(Application.id).limit(MAX_LIMIT)).all()
+    _remember(ctx, listed={"type": "candidate", "ids": [c.id for _, c, _ in rows]})
+    data = {
+        "applications": [
+            {"id": a.id, "candidate_id": c.id, "job_id": j.id, "status": a.status}
+            for a, c, j in rows
+        ]
+    }
+    return Outcome(replies.applications_list(subject, rows), "list_applications", data)
+
+
+def move_application(
+    ctx: Ctx, candidate_id: int, status: str, job_id: int | None = None
+) -> Outcome:
+    from app.recruiting.services import update_application
+
+    if status not in APPLICATION_STATUSES:
+        raise Refused(f"status must be one of {', '.join(APPLICATION_STATUSES)}")
+    candidate = _get(ctx, Candidate, candidate_id)
+    if candidate is None:
+        return Outcome(replies.not_found("candidate", candidate_id), "not_found", {"found": False})
+    stmt = select(Application).where(
+        Application.candidate_id == candidate.id, Application.org_id == ctx.owner.org_id
+    )
+    apps = ctx.session.scalars(stmt.order_by(Application.id)).all()
+    if job_id is not None:
+        chosen = [a for a in apps if a.job_id == job_id]
+    else:
+        recent = ctx.state.get("last_job_id")
+        chosen = [a for a in apps if a.job_id == recent] or (apps if len(apps) == 1 else [])
+    _remember(ctx, candidate=candidate.id)
+    if not chosen:
+        where = f" for job #{job_id}" if job_id is not None else ""
+        if not apps or job_id is not None:
+            text = f"Candidate #{candidate.id} ({candidate.full_name}) has no application{where}."
+        else:
+            jobs = ", ".join(f"job {a.job_id}" for a in apps)
+            text = (
+                f"Candidate #{candidate.id} has applications for {jobs}. Which job? "
+                f"Say e.g. 'move candidate {candidate.id} to {status} for job {apps[0].job_id}'."
+            )
+        return Outcome(text, "clarify", {"candidate_id": candidate.id})
+    app = chosen[0]
+    job = ctx.session.get(Job, app.job_id)
+    before = app.status
+    try:
+        update_application(ctx.session, ctx.owner, app, {"status": status})
+    except ApiError as exc:
+        allowed = "; ".join((exc.errors or {}).get("status", [])) or exc.message
+        text = f"I can't move candidate #{candidate.id} from {before} to {status}: {allowed}"
+        return Outcome(text, "clarify", {"application_id": app.id})
+    ctx.session.flush()
+    _remember(ctx, job=job.id)
+    data = {"application_id": app.id, "from": before, "to": app.status}
+    return Outcome(replies.moved(app, candidate, job, before), "move_application", data)
+
+
+# --- matching: the one place that calls the matching engine --------------------------------------
+
+
+def run_matching(ctx: Ctx, direction: str, subject_id: int, limit: int) -> dict:
+    """``{"strategy", "matches": [...]}`` from the recruiting matcher, logged like an API run."""
+    from workers.recruiting.agent.matching_bridge import match
+
+    return match(ctx.session, ctx.owner, direction, subject_id, limit, task_id=ctx.task_id)
+
+
+# --- the same commands as OpenAI tools ------------------------------------------------------------
+
+COMMANDS = {
+    "list_jobs": list_jobs,
+    "list_candidates": list_candidates,
+    "summarize_candidate": summarize_candidate,
+    "show_job": show_job,
+    "create_job": create_job,
+    "match_candidates": match_candidates,
+    "match_jobs": match_jobs,
+    "list_applications": list_applications,
+    "move_application": move_application,
+}
+_ID = {"type": "integer", "minimum": 1}
+
+
+def _spec(name: str, description: str, properties: dict, required: tuple = ()) -> dict:
+    parameters = {"type": "object", "properties": properties, "required": list(required)}
+    parameters["additionalProperties"] = False
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
+
+
+SPECS = [
+    _spec(
+        "list_jobs",
+        "List the organization's jobs, newest first.",
+        {
+            "status_filter": {"type": "string", "enum": list(JOB_STATUSES)},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+    ),
+    _spec(
+        "list_candidates",
+        "List the organization's candidates; q filters by name.",
+        {
+            "q": {"type": "string", "maxLength": 100},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+    ),
+    _spec(
+        "summarize_candidate", "Summarize one candidate.", {"candidate_id": _ID}, ("candidate_id",)
+    ),
+    _spec("show_job", "Show one job's details and pipeline counts.", {"job_id": _ID}, ("job_id",)),
+    _spec(
+        "create_job",
+        "Create a job from the recruiter's description of it.",
+        {
+            "prompt": {
+                "type": "string",
+                "maxLength": 20000,
+                "description": "the description as given",
+            },
+        },
+        ("prompt",),
+    ),
+    _spec(
+        "match_candidates",
+        "Rank the organization's candidates for a job.",
+        {
+            "job_id": _ID,
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+        ("job_id",),
+    ),
+    _spec(
+        "match_jobs",
+        "Rank the organization's jobs for a candidate.",
+        {
+            "candidate_id": _ID,
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+        ("candidate_id",),
+    ),
+    _spec(
+        "list_applications",
+        "List the applications of a job or of a candidate.",
+        {
+            "job_id": _ID,
+            "candidate_id": _ID,
+        },
+    ),
+    _spec(
+        "move_application",
+        "Move a candidate's application to a pipeline status.",
+        {
+            "candidate_id": _ID,
+            "status": {"type": "string", "enum": list(APPLICATION_STATUSES)},
+            "job_id": _ID,
+        },
+        ("candidate_id", "status"),
+    ),
+]
+
+
+def call(ctx: Ctx, name: str, arguments: dict | None) -> Outcome:
+    """Run one command by name with untrusted arguments (an LLM's): unknown names and
+    arguments are refused, never guessed."""
+    function = COMMANDS.get(name)
+    spec = next((s["function"]["parameters"] for s in SPECS if s["function"]["name"] == name), None)
+    if function is None or spec is None or arguments is None:
+        raise Refused(
+            f"unknown tool {name!r}" if function is None else "arguments are not a JSON object"
+        )
+    unknown = set(arguments) - set(spec["properties"])
+    missing = [k for k in spec["required"] if k not in arguments]
+    if unknown or missing:
+        raise Refused(f"unexpected {sorted(unknown)}" if unknown else f"missing {missing}")
+    for key, value in arguments.items():
+        kind = spec["properties"][key].get("type")
+        if kind == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
+            raise Refused(f"{key} must be an integer")
+        if kind == "string" and not isinstance(value, str):
+            raise Refused(f"{key} must be a string")
+    return function(ctx, **arguments)
