@@ -206,7 +206,7 @@ def user_create(email, password, role, org_id, org_name):
     from sqlalchemy import select
 
     from app.db import session_scope
-    from app.models import Org, User
+    from app.models import Membership, Org, User
     from app.platform.auth import hash_password
 
     if len(password) < 8:
@@ -221,11 +221,10 @@ def user_create(email, password, role, org_id, org_name):
             org_id = org.id
         elif s.get(Org, org_id) is None:
             raise click.ClickException(f"no org {org_id}")
-        row = User(
-            org_id=org_id, email=email.lower(), password_hash=hash_password(password), role=role
-        )
+        row = User(org_id=org_id, email=email.lower(), password_hash=hash_password(password))
         s.add(row)
         s.flush()
+        s.add(Membership(org_id=org_id, user_id=row.id, role=role))
         click.echo(f"created user {row.id} ({role}) in org {org_id}")
 
 
@@ -236,25 +235,30 @@ def apikey():
 
 @apikey.command("create", with_appcontext=False)
 @click.option("--email", required=True, help="The admin or owner the key is created for.")
+@click.option("--org-id", default=None, help="The org of the key (default: the user's own).")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["admin", "member", "viewer"]), default="member")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(["service", "tasks", "admin"]))
-def apikey_create(email, name, role, scopes):
+def apikey_create(email, name, role, scopes, org_id):
     """Create an API key and print it (it is shown only once)."""
     from sqlalchemy import select
 
     from app.db import session_scope
-    from app.models import ApiKey, User
+    from app.models import ApiKey, Membership, User
     from app.platform.auth import new_api_key
 
     with session_scope() as s:
         owner = s.scalar(select(User).where(User.email == email.lower()))
-        if owner is None or owner.role not in ("owner", "admin"):
-            raise click.ClickException(f"{email} is not an admin or owner")
+        org_id = org_id or (owner.org_id if owner else None)
+        membership = owner and s.scalar(
+            select(Membership).where(Membership.user_id == owner.id, Membership.org_id == org_id)
+        )
+        if membership is None or membership.role not in ("owner", "admin"):
+            raise click.ClickException(f"{email} is not an admin or owner of org {org_id}")
         key, prefix, digest = new_api_key()
         s.add(
             ApiKey(
-                org_id=owner.org_id,
+                org_id=org_id,
                 created_by=owner.id,
                 name=name,
                 prefix=prefix,

@@ -39,6 +39,7 @@ class Settings:
     auth: str = "jwt"
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
+    invite_ttl: int = 7 * 24 * 3600
     rate_limit: str = "1200/minute"
     auth_rate_limit: str = "30/minute"
     cors_origins: tuple[str, ...] = ()
@@ -69,6 +70,8 @@ class Settings:
     llm_embedding_model: str = "text-embedding-3-small"
     # Recruiting intake: an uploaded job req or resume may be at most this many bytes.
     recruiting_upload_max_bytes: int = 5 * 1024 * 1024
+    # Dining catalog import: bytes a worker reads from one upload, zips inflated (bomb cap).
+    dining_import_max_bytes: int = 50 * 1024 * 1024
     log_level: str = "INFO"
     # Secrets: environment only.
     secret_key: str = field(default="", repr=False)

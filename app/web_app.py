@@ -78,10 +78,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.careers import routes as careers
     from app.dining import routes as dining
     from app.monitoring import routes as monitoring
-    from app.platform import accounts, apikeys, cors, health, settings_routes, task_routes
+    from app.platform import (
+        accounts,
+        apikeys,
+        audit,
+        cors,
+        health,
+        members,
+        settings_routes,
+        task_routes,
+    )
     from app.recruiting import routes as recruiting
 
-    platform = (accounts, apikeys, cors, settings_routes, task_routes, health)
+    platform = (accounts, members, apikeys, cors, settings_routes, audit, task_routes, health)
     for module in (*platform, careers, recruiting, monitoring, dining):
         api.register_blueprint(module.blp)
 

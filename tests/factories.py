@@ -80,19 +80,16 @@ def register(platform, org_name: str | None = None) -> Client:
 def add_member(owner: Client, role: str) -> Client:
     """Another user of the owner's org, with ``role``, signed in."""
     from app.db import session_scope
-    from app.models import User
+    from app.models import Membership, User
     from app.platform.auth import hash_password
 
     email = unique_email()
+    org_id = owner.user["org_id"]
     with session_scope() as s:
-        s.add(
-            User(
-                org_id=owner.user["org_id"],
-                email=email,
-                password_hash=hash_password(PASSWORD),
-                role=role,
-            )
-        )
+        user = User(org_id=org_id, email=email, password_hash=hash_password(PASSWORD))
+        s.add(user)
+        s.flush()
+        s.add(Membership(org_id=org_id, user_id=user.id, role=role))
     resp = requests.post(
         owner.platform.base_url + "/api/v1/auth/login",
         json={"email": email, "password": PASSWORD},
@@ -100,6 +97,23 @@ def add_member(owner: Client, role: str) -> Client:
     )
     assert resp.status_code == 200, resp.text
     return Client(owner.platform, resp.json()["data"]["access_token"], email=email)
+
+
+def mail_to(platform, email: str, subject: str = "", timeout: float = 20):
+    """The first mail the mail worker delivered to ``email`` (whose subject contains
+    ``subject``), read from the outbox under var/mail."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    outbox = Path(platform.settings.var_dir) / "mail"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if msg["To"] == email and subject in str(msg["Subject"]):
+                return msg
+        time.sleep(0.1)
+    raise AssertionError(f"no mail to {email}")
 
 
 def count(model) -> int:

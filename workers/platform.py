@@ -8,11 +8,12 @@ from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app import events
 from app.config import get_settings
 from app.db import session_scope
+from app.models import RevokedToken
 from app.models import Task as TaskRow
 from app.platform.kinds import QUEUES, REGISTRY
 from app.redis_conn import get_redis
@@ -107,6 +108,8 @@ def janitor():
         for task_id, org_id in finished:  # after the commit, so a reader sees the failed row
             events.publish(org_id, events.make_event("error", task_id, kind.name, **error))
         failed += len(finished)
-    if resent or failed:
-        log.info("janitor_sweep", extra={"resent": resent, "failed": failed})
-    return {"resent": resent, "failed": failed}
+    with session_scope() as s:  # signed-out tokens that would have expired by now anyway
+        pruned = s.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount
+    if resent or failed or pruned:
+        log.info("janitor_sweep", extra={"resent": resent, "failed": failed, "pruned": pruned})
+    return {"resent": resent, "failed": failed, "revoked_tokens_pruned": pruned}

@@ -2,10 +2,26 @@
 
 from app.models import careers, dining, monitoring, recruiting
 from app.models.base import Base
-from app.models.platform import ApiKey, CorsOrigin, Org, Task, User
+from app.models.platform import (
+    ApiKey,
+    AuditEvent,
+    ConfigVersion,
+    CorsOrigin,
+    Invitation,
+    Membership,
+    Org,
+    RevokedToken,
+    Task,
+    User,
+)
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
+    "ConfigVersion",
+    "Invitation",
+    "Membership",
+    "RevokedToken",
     "Base",
     "CorsOrigin",
     "Org",

@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.db import session_scope
-from app.http import ApiError, Blueprint, Schema
-from app.models import Org, User
+from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema
+from app.models import Membership, Org, User
+from app.models.platform import ROLES
 from app.platform import task_service
 from app.platform.auth import (
     Principal,
@@ -24,6 +25,7 @@ from app.platform.auth import (
     decode_jwt,
     hash_password,
     issue_tokens,
+    member_role,
     require,
     revoke,
 )
@@ -45,7 +47,17 @@ class RegisterSchema(Schema):
 
 class LoginSchema(Schema):
     email = ma.fields.Email(required=True, metadata={"description": "`username` in form posts"})
-    password = ma.fields.String(required=True, load_only=True)
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=256)
+    )
+    org_id = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=36),
+        metadata={"description": "The org to sign in to (default: the one last chosen)"},
+    )
+
+
+class SwitchOrgSchema(Schema):
+    org_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=36))
 
 
 class RefreshSchema(Schema):
@@ -61,17 +73,28 @@ class TokensSchema(Schema):
     refresh_token = ma.fields.String()
     token_type = ma.fields.String()
     expires_in = ma.fields.Integer()
+    org_id = ma.fields.String(metadata={"description": "The org these tokens are bound to"})
+
+
+class OrgMembershipSchema(Schema):
+    org_id = ma.fields.String()
+    org_name = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": list(ROLES)})
 
 
 class UserSchema(Schema):
     id = ma.fields.String()
     email = ma.fields.String()
     name = ma.fields.String(allow_none=True)
-    role = ma.fields.String()
+    role = ma.fields.String(metadata={"description": "Role in the current org"})
     org_id = ma.fields.String()
     org_name = ma.fields.String()
     email_verified = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
+    orgs = ma.fields.List(
+        ma.fields.Nested(OrgMembershipSchema),
+        metadata={"description": "Every org this user belongs to (for an org switcher)"},
+    )
 
 
 class RegisteredSchema(Schema):
@@ -79,17 +102,54 @@ class RegisteredSchema(Schema):
     tokens = ma.fields.Nested(TokensSchema)
 
 
-def _user_json(user: User, org: Org) -> dict:
+def user_json(s, user: User, org_id: str) -> dict:
+    orgs = [
+        {"org_id": org.id, "org_name": org.name, "role": role}
+        for org, role in s.execute(
+            select(Org, Membership.role)
+            .join(Membership, Membership.org_id == Org.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Membership.created_at)
+        )
+    ]
+    current = next((o for o in orgs if o["org_id"] == org_id), None) or {
+        "org_id": org_id,
+        "org_name": s.get(Org, org_id).name,
+        "role": None,
+    }
     return {
         "id": user.id,
         "email": user.email,
         "name": user.name,
-        "role": user.role,
-        "org_id": org.id,
-        "org_name": org.name,
+        "role": current["role"],
+        "org_id": current["org_id"],
+        "org_name": current["org_name"],
         "email_verified": user.email_verified_at is not None,
         "created_at": user.created_at,
+        "orgs": orgs,
     }
+
+
+def tokens_for(s, user: User, org_id: str | None = None) -> dict:
+    """Tokens bound to ``org_id`` (default: the user's last chosen org, else their first);
+    401 when the user is not a member there. Remembers the choice for the next login."""
+    memberships = s.scalars(
+        select(Membership).where(Membership.user_id == user.id).order_by(Membership.created_at)
+    ).all()
+    wanted = org_id or user.org_id
+    chosen = next((m for m in memberships if m.org_id == wanted), None)
+    if chosen is None and org_id is None and memberships:
+        chosen = memberships[0]
+    if chosen is None:
+        raise ApiError(
+            401 if org_id is None else 403,
+            "UNAUTHORIZED" if org_id is None else "FORBIDDEN",
+            "You are not a member of this organization"
+            if org_id
+            else "This account belongs to no organization",
+        )
+    user.org_id = chosen.org_id
+    return issue_tokens(user.id, chosen.org_id, chosen.role)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -132,18 +192,20 @@ def register(body):
             email=email,
             name=body.get("name"),
             password_hash=hash_password(body["password"]),
-            role="owner",
         )
         s.add(user)
         try:
             s.flush()
         except IntegrityError:
             raise ApiError(409, "CONFLICT", "An account with this e-mail already exists") from None
+        s.add(Membership(org_id=org.id, user_id=user.id, role="owner"))
+        s.flush()
+        answer = {"user": user_json(s, user, org.id), "tokens": tokens_for(s, user, org.id)}
     try:
         _send_verification(user)
     except ApiError:
         current_app.logger.warning("verification_mail_not_queued", extra={"user_id": user.id})
-    return {"user": _user_json(user, org), "tokens": issue_tokens(user)}
+    return answer
 
 
 @blp.route("/auth/login", methods=["POST"])
@@ -163,13 +225,17 @@ def register(body):
     }
 )
 def login():
-    """Exchange e-mail and password for tokens: JSON, or form fields `username`/`password`."""
+    """Exchange e-mail and password for tokens bound to one org: JSON, or form fields
+    `username`/`password` (and `org_id`). A user in several orgs names one with `org_id`;
+    without it, the org they last chose."""
     if request.mimetype == "application/json":
         raw = request.get_json(silent=True)
         if not isinstance(raw, dict):
             raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object")
     else:
-        raw = {"email": request.form.get("username"), "password": request.form.get("password")}
+        form = request.form
+        raw = {"email": form.get("username"), "password": form.get("password")}
+        raw["org_id"] = form.get("org_id")
         raw = {k: v for k, v in raw.items() if v is not None}
     try:
         body = LoginSchema().load(raw)
@@ -179,7 +245,7 @@ def login():
         user = s.scalar(select(User).where(func.lower(User.email) == body["email"].lower()))
         if not check_password(user, body["password"]) or not user.is_active:
             raise ApiError(401, "UNAUTHORIZED", "Wrong e-mail or password")
-        return issue_tokens(user)
+        return tokens_for(s, user, body.get("org_id"))
 
 
 @blp.route("/auth/refresh", methods=["POST"])
@@ -188,12 +254,24 @@ def login():
 def refresh(body):
     """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
     claims = decode_jwt(body["refresh_token"], expected_type="refresh")
+    role = member_role(claims)  # still a member, not revoked, account active
+    revoke(claims)
+    return issue_tokens(claims["sub"], claims["org"], role)
+
+
+@blp.route("/auth/switch-org", methods=["POST"])
+@require("viewer")
+@blp.arguments(SwitchOrgSchema)
+@blp.response(200, TokensSchema)
+@blp.alt_response(403, schema=ErrorEnvelopeSchema, description="Not a member of that org")
+def switch_org(body):
+    """New tokens bound to another org the signed-in user belongs to (API keys belong to
+    one org and cannot switch). The current tokens keep their own org until they expire."""
+    principal = current_principal()
+    if principal.kind == "api_key":
+        raise ApiError(403, "FORBIDDEN", "An API key belongs to one org and cannot switch")
     with session_scope() as s:
-        user = s.get(User, claims["sub"])
-        if user is None or not user.is_active:
-            raise ApiError(401, "UNAUTHORIZED", "Account no longer active")
-        revoke(claims)
-        return issue_tokens(user)
+        return tokens_for(s, s.get(User, principal.user_id), body["org_id"])
 
 
 @blp.route("/auth/logout", methods=["POST"])
@@ -226,7 +304,7 @@ def verify(token):
             raise ApiError(404, "USER_NOT_FOUND", "User not found")
         if user.email_verified_at is None:
             user.email_verified_at = datetime.now(UTC)
-        return _user_json(user, s.get(Org, user.org_id))
+        return user_json(s, user, user.org_id)
 
 
 @blp.route("/users/me")
@@ -240,4 +318,4 @@ class Me(MethodView):
             user = s.get(User, principal.user_id) if principal.user_id else None
             if user is None:
                 raise ApiError(404, "USER_NOT_FOUND", "This credential has no user")
-            return _user_json(user, s.get(Org, user.org_id))
+            return user_json(s, user, principal.org_id)

@@ -20,16 +20,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
-from app.db import session_scope
+from app.db import get_engine, session_scope
 from app.http import ApiError, not_found
-from app.models import ApiKey, Org, User
+from app.models import ApiKey, Membership, Org, RevokedToken, User
 from app.models.platform import ROLES
-from app.redis_conn import get_redis
 
 API_KEY_PREFIX = "kai_"
+LOCAL_EMAIL = "local@localhost"
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
@@ -99,37 +100,66 @@ def hash_key(key: str) -> str:
 # --- tokens ---------------------------------------------------------------------------------
 
 
-def issue_tokens(user: User) -> dict:
-    claims = {"org": user.org_id, "role": user.role}
+def issue_tokens(user_id: str, org_id: str, role: str) -> dict:
+    """An access and a refresh token bound to one org. The role claim is informational:
+    every request re-reads the membership, so a role change or removal applies at once."""
+    claims = {"org": org_id, "role": role}
     settings = get_settings()
     return {
-        "access_token": create_access_token(identity=user.id, additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=user.id, additional_claims=claims),
+        "access_token": create_access_token(identity=user_id, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=user_id, additional_claims=claims),
         "token_type": "bearer",
         "expires_in": settings.access_token_ttl,
+        "org_id": org_id,
     }
 
 
-def _revoked_key(jti: str) -> str:
-    return f"kairos:revoked:{jti}"
-
-
 def revoke(claims: dict) -> None:
-    ttl = int(claims["exp"] - datetime.now(UTC).timestamp()) + 1
-    if ttl > 0:
-        get_redis().set(_revoked_key(claims["jti"]), "1", ex=ttl)
+    """Refuse this token from now on. Kept in the database (not only Redis), so a signed-out
+    token stays refused across a Redis restart; the janitor prunes expired rows."""
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    if expires <= datetime.now(UTC):
+        return
+    with session_scope() as s:
+        if s.get(RevokedToken, claims["jti"]) is None:
+            s.add(RevokedToken(jti=claims["jti"], expires_at=expires))
 
 
 def decode_jwt(token: str, expected_type: str = "access") -> dict:
+    """Verify signature, expiry and type (not revocation or membership: see
+    :func:`member_role`)."""
     try:
         claims = decode_token(token)
     except Exception:
         raise unauthorized("Invalid or expired token") from None
-    if claims.get("type") != expected_type:
+    if claims.get("type") != expected_type or not claims.get("org"):
         raise unauthorized(f"Expected an {expected_type} token")
-    if get_redis().exists(_revoked_key(claims["jti"])):
-        raise unauthorized("Token has been revoked")
     return claims
+
+
+_revoked = select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti")).exists()
+_MEMBER_QUERY = (
+    select(Membership.role, User.is_active, _revoked.label("revoked"))
+    .join(User, User.id == Membership.user_id)
+    .where(Membership.org_id == bindparam("org"), Membership.user_id == bindparam("sub"))
+)
+
+
+def member_role(claims: dict) -> str:
+    """The caller's current role in the token's org, in one indexed query that also checks
+    revocation. No Redis on this path: auth keeps working while Redis is away."""
+    with get_engine().connect() as conn:
+        row = conn.execute(
+            _MEMBER_QUERY, {"org": claims["org"], "sub": claims["sub"], "jti": claims["jti"]}
+        ).first()
+    if row is None:
+        raise unauthorized("You are no longer a member of this organization")
+    role, active, revoked = row
+    if revoked:
+        raise unauthorized("Token has been revoked")
+    if not active:
+        raise unauthorized("Account no longer active")
+    return role
 
 
 def _principal_from_key(key: str) -> Principal:
@@ -140,11 +170,22 @@ def _principal_from_key(key: str) -> Principal:
         row = s.scalar(select(ApiKey).where(ApiKey.prefix == parts[0]))
         if row is None or row.revoked_at or not hmac.compare_digest(row.key_hash, hash_key(key)):
             raise unauthorized("Invalid or revoked API key")
+        role = row.role
+        if row.created_by is not None:
+            # A key never acts above its creator's current role.
+            creator = s.scalar(
+                select(Membership.role).where(
+                    Membership.org_id == row.org_id, Membership.user_id == row.created_by
+                )
+            )
+            if creator is None:
+                raise unauthorized("Invalid or revoked API key")
+            role = min(role, creator, key=ROLES.index)
         now = datetime.now(UTC)
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
             row.last_used_at = now  # at most one write a minute per key
         return Principal(
-            "api_key", row.id, row.org_id, row.role, row.created_by, frozenset(row.scopes or ())
+            "api_key", row.id, row.org_id, role, row.created_by, frozenset(row.scopes or ())
         )
 
 
@@ -156,7 +197,7 @@ def principal_from_token(token: str) -> Principal:
     if settings.auth == "api_key":
         raise unauthorized("This server accepts API keys only")
     claims = decode_jwt(token)
-    return Principal.of_user(claims["sub"], claims["org"], claims["role"])
+    return Principal.of_user(claims["sub"], claims["org"], member_role(claims))
 
 
 def credential_from_request() -> str | None:
@@ -169,22 +210,27 @@ def credential_from_request() -> str | None:
 
 def local_principal() -> Principal:
     """``auth = "none"`` (loopback only): everything runs as the owner of the local org."""
-    with session_scope() as s:
-        user = s.scalar(select(User).where(User.email == "local@localhost"))
-        if user is None:
-            org = Org(name="local")
-            s.add(org)
-            s.flush()
-            user = User(
-                org_id=org.id,
-                email="local@localhost",
-                name="Local user",
-                password_hash=hash_password(secrets.token_hex(16)),
-                role="owner",
-            )
-            s.add(user)
-            s.flush()
-        return Principal("local", user.id, user.org_id, "owner", user.id)
+    for _ in range(2):  # two first requests at once: the loser reads the winner's rows
+        try:
+            with session_scope() as s:
+                user = s.scalar(select(User).where(User.email == LOCAL_EMAIL))
+                if user is None:
+                    org = Org(name="local")
+                    s.add(org)
+                    s.flush()
+                    user = User(
+                        org_id=org.id,
+                        email=LOCAL_EMAIL,
+                        name="Local user",
+                        password_hash=hash_password(secrets.token_hex(16)),
+                    )
+                    s.add(user)
+                    s.flush()
+                    s.add(Membership(org_id=org.id, user_id=user.id, role="owner"))
+                return Principal("local", user.id, user.org_id, "owner", user.id)
+        except IntegrityError:
+            continue
+    raise ApiError(503, "SERVICE_UNAVAILABLE", "Could not set up the local user; try again")
 
 
 def authenticate() -> Principal:

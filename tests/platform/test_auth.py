@@ -6,14 +6,12 @@ import dataclasses
 import re
 import time
 from datetime import timedelta
-from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 import requests
 
 from app.models import ApiKey, CorsOrigin, User
-from tests.factories import PASSWORD, add_member, count, unique_email
+from tests.factories import PASSWORD, add_member, count, mail_to, unique_email
 
 ME = "/api/v1/users/me"
 
@@ -146,20 +144,8 @@ def test_refresh_rotates_the_refresh_token(api):
     assert wrong.status_code == 401
 
 
-def _mail_to(platform, email: str, timeout: float = 20):
-    outbox = Path(platform.settings.var_dir) / "mail"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in outbox.glob("*.eml") if outbox.exists() else []:
-            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if msg["To"] == email:
-                return msg
-        time.sleep(0.1)
-    raise AssertionError(f"no mail to {email}")
-
-
 def test_the_verification_mail_is_sent_by_a_worker_and_its_link_verifies(api, platform):
-    msg = _mail_to(platform, api.email)
+    msg = mail_to(platform, api.email)
     link = re.search(r"/api/v1/auth/verify/\S+", msg.get_content()).group(0)
     resp = api.get(link, auth=False)
     assert resp.status_code == 200 and resp.json()["data"]["email_verified"] is True
