@@ -82,7 +82,11 @@ def test_a_status_change_reaches_webhook_slack_and_email(api, receiver, open_net
     def mail_task():
         with session_scope() as s:
             return s.scalar(
-                select(Task).where(Task.org_id == org, Task.kind == "platform.send_mail")
+                select(Task).where(
+                    Task.org_id == org,
+                    Task.kind == "platform.send_mail",
+                    Task.caller == "system:monitoring",
+                )
             )
 
     task = wait_until(mail_task, what="the mail task")

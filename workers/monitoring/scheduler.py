@@ -41,12 +41,17 @@ MAX_CLAIM = 5000  # resources per dispatch tick (10,000 at 60 s is ~167 per seco
 LEASE_MARGIN = 5.0  # seconds of lease a batch must still have to start a probe
 
 
-def claim(now: datetime | None = None, limit: int = MAX_CLAIM) -> list[dict]:
-    """Atomically lease the due resources; returns their probe specs (with lease end)."""
+def claim(
+    now: datetime | None = None, limit: int = MAX_CLAIM, org_id: str | None = None
+) -> list[dict]:
+    """Atomically lease the due resources (of one org, if given: tests and operators);
+    returns their probe specs with the lease's end."""
     now = now or datetime.now(UTC)
     horizon = now + timedelta(seconds=LOOKAHEAD)
     free = or_(Resource.locked_until.is_(None), Resource.locked_until < now)
     due = (Resource.active.is_(True), Resource.next_due_at <= horizon, free)
+    if org_id is not None:
+        due = (*due, Resource.org_id == org_id)
     with session_scope() as s:
         candidates = s.execute(
             select(Resource.id, Resource.timeout)
@@ -97,10 +102,10 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def dispatch(send) -> int:
+def dispatch(send, org_id: str | None = None) -> int:
     """Claim what is due and hand it to ``send(batch)`` in batches; returns how many."""
     settings = get_settings()
-    claimed = claim()
+    claimed = claim(org_id=org_id)
     for batch in batches(claimed, settings.probe_batch_size):
         send(batch)
     if claimed:

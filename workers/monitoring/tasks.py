@@ -30,13 +30,13 @@ PRUNE_CHUNK = 5000
 
 
 @celery.task(name="monitoring.dispatch", ignore_result=True)
-def dispatch():
+def dispatch(org_id=None):
     """Beat: lease the due resources and send them in batches to the probes queue."""
 
     def send(batch):
         probe_batch.apply_async(kwargs={"batch": batch}, queue="probes", expires=300)
 
-    return {"dispatched": scheduler.dispatch(send)}
+    return {"dispatched": scheduler.dispatch(send, org_id)}
 
 
 @celery.task(name="monitoring.probe_batch", ignore_result=True, acks_late=True)
