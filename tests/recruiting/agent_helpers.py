@@ -38,7 +38,8 @@ def pdf_bytes(text: str, *, user_password: str | None = None) -> bytes:
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
-    for line in text.splitlines():
+    # The core fonts are Latin-1: typographic dashes become hyphens, as many PDFs have them.
+    for line in text.translate({0x2013: "-", 0x2014: "-"}).splitlines():
         pdf.multi_cell(0, 6, line or " ", new_x="LMARGIN", new_y="NEXT")
     data = bytes(pdf.output())
     if user_password is None:
