@@ -9,7 +9,14 @@ import traceback
 
 from bench.common import CpuWatch, emit, log
 
-BENCHES = ("submit", "e2e", "ws_fanout", "careers_search", "careers_analysis")
+BENCHES = (
+    "submit",
+    "e2e",
+    "ws_fanout",
+    "careers_search",
+    "careers_analysis",
+    "monitoring_scale",
+)
 
 
 def main(argv: list[str]) -> int:
