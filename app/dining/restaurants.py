@@ -1,3 +1,174 @@
-"""The restaurant catalog: import (async, parsed by a worker) and listing."""
+"""The restaurant catalog: import (stored here, parsed by a worker) and listing."""
 
 from __future__ import annotations
+
+import json
+import uuid
+
+import marshmallow as ma
+from flask import request
+from flask.views import MethodView
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.db import session_scope
+from app.dining import kinds, uploads
+from app.dining.blueprint import blp
+from app.dining.schemas import (
+    ImportRequestSchema,
+    RestaurantDetailSchema,
+    RestaurantQuerySchema,
+    RestaurantSchema,
+)
+from app.http import ApiError, paginate
+from app.models.dining import Restaurant
+from app.platform import task_service
+from app.platform.auth import current_principal, require, scoped
+from app.platform.task_routes import TaskSchema
+
+_MULTIPART = {
+    "type": "object",
+    "properties": {
+        "files": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "One part per file: *.json / *.csv in the platform's schema, the "
+            "UCI files by their names (geoplaces2.csv, chefmozcuisine.csv, chefmozhours4.csv, "
+            "chefmozparking.csv, chefmozaccepts.csv, rating_final.csv), or one .zip of them",
+        }
+    },
+}
+
+
+def _bad(field: str, message: str) -> ApiError:
+    return ApiError(400, "VALIDATION_ERROR", "Invalid input", {field: [message]})
+
+
+def _store_multipart(directory) -> list[str]:
+    names: list[str] = []
+    parts = [f for key in request.files for f in request.files.getlist(key) if f and f.filename]
+    if not parts:
+        raise _bad("files", "Upload at least one file (one part per file).")
+    if len(parts) > uploads.MAX_FILES:
+        raise _bad("files", f"At most {uploads.MAX_FILES} files per import.")
+    for index, part in enumerate(parts):
+        name = uploads.safe_name(part.filename, f"upload-{index}")
+        if not name.lower().endswith((".json", ".csv", ".zip")):
+            raise _bad("files", f"{name}: send .json, .csv or .zip files")
+        if name in names:
+            raise _bad("files", f"{name} was sent twice")
+        part.save(directory / name)
+        names.append(name)
+    return names
+
+
+def _store_json(directory) -> list[str]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object or a multipart upload")
+    try:
+        data = ImportRequestSchema().load(body)
+    except ma.ValidationError as exc:
+        raise ApiError(400, "VALIDATION_ERROR", "Invalid input", exc.messages) from None
+    if data.get("csv") is not None:
+        (directory / "catalog.csv").write_text(data["csv"], encoding="utf-8")
+        return ["catalog.csv"]
+    (directory / "catalog.json").write_text(
+        json.dumps({"restaurants": data["restaurants"]}), encoding="utf-8"
+    )
+    return ["catalog.json"]
+
+
+@blp.route("/restaurants/import", methods=["POST"])
+@require("member")
+@blp.response(202, TaskSchema)
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": ImportRequestSchema},
+            "multipart/form-data": {"schema": _MULTIPART},
+        },
+    }
+)
+def import_restaurants():
+    """Import a restaurant catalog (async `dining.import`, idempotent by external id).
+
+    JSON: `{"restaurants": [...]}` in the platform's schema, or `{"csv": "..."}`. Multipart:
+    one part per file — platform JSON/CSV, the UCI files as published (recognized by name),
+    or one zip of them. The task parses and upserts in batches; its result counts created and
+    updated restaurants and lists each bad row with its file, row and field errors.
+    """
+    principal = current_principal()
+    upload_id, directory = uploads.new_upload(principal.org_id)
+    try:
+        if request.mimetype == "multipart/form-data":
+            names = _store_multipart(directory)
+        else:
+            names = _store_json(directory)
+        task, _ = task_service.submit(
+            principal,
+            kinds.IMPORT.name,
+            {"upload_id": upload_id, "files": names},
+            request.headers.get("Idempotency-Key"),
+        )
+    except BaseException:
+        uploads.discard(principal.org_id, upload_id)
+        raise
+    if task.params.get("upload_id") != upload_id:  # an earlier request of the same key
+        uploads.discard(principal.org_id, upload_id)
+    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
+
+
+def _cuisine_clause(cuisine: str):
+    """Cuisines are a JSON list: an element matches when it equals the filter ignoring case
+    and underscores ("Latin_American" = "latin american"), or when a part of a UCI joint
+    name does ("coffee shop" finds "Cafe-Coffee_Shop")."""
+    wanted = " ".join(cuisine.lower().replace("_", " ").split())
+    needle = f"%{json.dumps(wanted)}%"
+    text = func.lower(func.replace(cast(Restaurant.cuisines, String), "_", " "))
+    parts = func.replace(text, "-", '", "')
+    return or_(text.like(needle), parts.like(needle))
+
+
+@blp.route("/restaurants")
+class Restaurants(MethodView):
+    @require("viewer")
+    @blp.arguments(RestaurantQuerySchema, location="query")
+    @blp.response(200, RestaurantSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """The org's restaurants by name; filter by cuisine, price ($…$$$$ or 1…4), area
+        (area or city) and q (words in the name or description)."""
+        stmt = scoped(select(Restaurant), Restaurant)
+        if query.get("cuisine"):
+            stmt = stmt.where(_cuisine_clause(query["cuisine"]))
+        if query.get("price"):
+            price = query["price"]
+            stmt = stmt.where(Restaurant.price_tier == (len(price) if "$" in price else int(price)))
+        if query.get("area"):
+            like = f"%{query['area']}%"
+            stmt = stmt.where(or_(Restaurant.area.ilike(like), Restaurant.city.ilike(like)))
+        for word in (query.get("q") or "").split()[:10]:
+            like = f"%{word}%"
+            stmt = stmt.where(or_(Restaurant.name.ilike(like), Restaurant.description.ilike(like)))
+        return paginate(stmt, pagination_parameters, Restaurant.name, Restaurant.id)
+
+
+@blp.route("/restaurants/<restaurant_id>", methods=["GET"])
+@require("viewer")
+@blp.response(200, RestaurantDetailSchema)
+def get_restaurant(restaurant_id):
+    """One restaurant with its menu (by id, or by its external id in the catalog)."""
+    with session_scope() as s:
+        stmt = scoped(select(Restaurant), Restaurant).options(selectinload(Restaurant.menu_items))
+        ref = restaurant_id[:100]
+        try:
+            uuid.UUID(ref)
+            by = or_(Restaurant.id == ref, Restaurant.external_id == ref)
+        except ValueError:
+            by = Restaurant.external_id == ref
+        row = s.scalar(stmt.where(by))
+        if row is None:
+            raise ApiError(404, "RESTAURANT_NOT_FOUND", "Restaurant not found")
+        return row

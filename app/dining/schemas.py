@@ -303,8 +303,11 @@ class RestaurantQuerySchema(Schema):
 class ImportRequestSchema(Schema):
     """A catalog in the platform's JSON schema (or CSV text); files go as multipart instead."""
 
+    # Rows are checked one by one by the worker, so a bad row is reported, not fatal.
     restaurants = ma.fields.List(
-        ma.fields.Dict(), validate=validate.Length(min=1, max=20000), load_default=None
+        ma.fields.Raw(metadata={"type": "object"}),
+        validate=validate.Length(min=1, max=20000),
+        load_default=None,
     )
     csv = Str(validate=validate.Length(min=1, max=5_000_000), load_default=None)
 

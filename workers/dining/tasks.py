@@ -14,7 +14,10 @@ from workers import llm
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
 from workers.dining import chat as chat_steps
-from workers.dining import detail
+from workers.dining import (
+    detail,
+    intake,  # noqa: F401  (registers dining.import and dining.summary)
+)
 from workers.dining.feeds import build_feeds, due_users, org_ranker, place_of, profiles, today
 from workers.dining.ranking import Catalog, Ranker
 
