@@ -148,6 +148,15 @@ def with_exclusions(allergies: Iterable[Allergy], excluded: Iterable[str]) -> li
     return sorted(out.values(), key=lambda a: a.allergen)
 
 
+def _declared(name) -> set[str]:
+    """A declaration as canonical allergens: a known name, else whatever allergens its words
+    carry ("peanut oil", "contains shrimp"), else the name itself (kept, never dropped)."""
+    known = canonical(name)
+    if known:
+        return {known}
+    return vocab.ingredient_allergens(str(name)) or {str(name).strip().lower()}
+
+
 def facts_of(
     declared_allergens: Iterable[str] | None,
     menu: Iterable | None = None,
@@ -158,13 +167,13 @@ def facts_of(
     declared: set[str] = set()
     inferred: set[str] = set()
     for name in declared_allergens or ():
-        declared.add(canonical(name) or str(name).strip().lower())
+        declared |= _declared(name)
     has_menu = False
     for item in menu or ():
         has_menu = True
         get = item.get if isinstance(item, dict) else lambda k, i=item: getattr(i, k, None)
         for name in get("declared_allergens") or ():
-            declared.add(canonical(name) or str(name).strip().lower())
+            declared |= _declared(name)
         texts = list(get("ingredients") or [])
         # A dish name can carry an allergen its ingredient list forgot ("peanut noodles").
         texts += [t for t in (get("name"), get("description")) if t]

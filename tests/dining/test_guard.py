@@ -105,3 +105,9 @@ def test_the_fingerprint_moves_with_the_allergies():
     assert a == guard.fingerprint(allergies(peanuts="mild"))
     assert a != guard.fingerprint(allergies(peanuts="severe"))
     assert a != guard.fingerprint(allergies())
+
+
+def test_a_declaration_in_other_words_is_read_for_the_allergens_it_names():
+    facts = guard.facts_of(["peanut oil", "Contains: milk, eggs"], [])
+    assert {"peanuts", "milk", "eggs"} <= facts.declared
+    assert guard.assess(allergies(peanuts="severe"), facts).blocked
