@@ -28,7 +28,7 @@ def catalog(org_id: str) -> dict[str, str]:
             area="Koramangala",
             ambience=["romantic"],
             declared_allergens=["wheat"],
-            menu_items=[_menu("Cacio e pepe", ["spaghetti", "pecorino", "pepper"])],
+            menu_items=[_menu("Cacio e pepe", ["spaghetti", "parmesan", "pepper"])],
         ),
         "satay": add_restaurant(
             org_id,

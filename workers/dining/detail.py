@@ -97,17 +97,24 @@ def highlights(place: Place, fit_tags: list[str], menu_names: list[str] = ()) ->
 def summary(place: Place, fit_tags: list[str], verdict) -> str:
     """An offline summary: what the place is, why it fits, what the guard says."""
     kind = " / ".join(place.cuisines[:2]) or "restaurant"
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
     where = f" in {place.area}" if place.area else (f" in {place.city}" if place.city else "")
     price = f", {PRICE_SYMBOLS[place.price_tier]}" if place.price_tier else ""
     rating = f", rated {place.rating:.1f}" if place.rating is not None else ""
-    parts = [f"{place.name} is a {kind} place{where}{price}{rating}."]
-    if fit_tags:
+    parts = [f"{place.name} is {article} {kind} place{where}{price}{rating}."]
+    if fit_tags and not verdict.blocked:
         parts.append("Why it fits: " + ", ".join(t.lower() for t in fit_tags[:3]) + ".")
+    note = guard_note(verdict)
+    return " ".join([*parts, note] if note else parts)
+
+
+def guard_note(verdict) -> str | None:
+    """The guard's words, which a summary always carries (an LLM's included)."""
     if verdict.blocked:
-        parts.append("Not recommended for you: it contains " + ", ".join(verdict.blocked_by) + ".")
-    elif verdict.warnings:
-        parts.append("Allergen note: " + verdict.allergy_warning + ".")
-    return " ".join(parts)
+        return "Not recommended for you: it contains " + ", ".join(verdict.blocked_by) + "."
+    if verdict.warnings:
+        return "Allergen note: " + verdict.allergy_warning + "."
+    return None
 
 
 def llm_facts(place: Place, fit_tags: list[str], verdict, menu_names: list[str]) -> str:

@@ -157,10 +157,11 @@ def _summary(task, place, tags, verdict, menu_names) -> tuple[str, str]:
         return offline, "naive"
     facts = detail.llm_facts(place, tags, verdict, menu_names)
     text = client.complete_text(detail.SUMMARY_SYSTEM, facts, on_token=task.token).strip()
-    if verdict.warnings or verdict.blocked:
-        # The guard's words are not left to the model: they always follow its text.
-        text = f"{text} {offline.split('. ', 1)[-1]}" if text else offline
-    return text or offline, "openai"
+    if not text:
+        return offline, "naive"
+    note = detail.guard_note(verdict)
+    # The guard's words are not left to the model: they always follow its text.
+    return (f"{text} {note}" if note else text), "openai"
 
 
 # --- chat ----------------------------------------------------------------------------------------
