@@ -40,6 +40,8 @@ class Settings:
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     invite_ttl: int = 7 * 24 * 3600
+    # The org whose admins change runtime settings (default: the oldest org).
+    operator_org: str = ""
     rate_limit: str = "1200/minute"
     auth_rate_limit: str = "30/minute"
     cors_origins: tuple[str, ...] = ()
@@ -53,6 +55,9 @@ class Settings:
     mail_from: str = "kairos@localhost"
     exports_dir: str = ""
     saved_search_interval: int = 3600
+    # Defaults a workload applies when a request does not say (changeable at run time).
+    monitoring_default_interval: int = 60
+    dining_feed_limit: int = 20
     public_url: str = "http://127.0.0.1:3001"
     # Monitoring: probes may reach private/loopback addresses only when allowed (SSRF guard);
     # registries (host[:port]) spoken to over plain HTTP; how long history is kept.
@@ -106,7 +111,7 @@ class Settings:
         return self.env in ("development", "test")
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 _CHOICES = {
     "env": ("development", "test", "production"),
     "auth": ("none", "api_key", "jwt"),
@@ -114,7 +119,7 @@ _CHOICES = {
 }
 
 
-def _coerce(key: str, raw: object, default: object) -> object:
+def coerce(key: str, raw: object, default: object) -> object:
     if isinstance(default, bool):
         if isinstance(raw, bool):
             return raw
@@ -147,12 +152,30 @@ def _check_bind(key: str, value: str) -> None:
         raise ConfigError(key, f"expected host:port, got {value!r}")
 
 
-def _validate(values: dict) -> None:
+def _check_rate(key: str, value: str) -> None:
+    from limits import parse_many
+
+    try:
+        if not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(key, f'expected a rate such as "1200/minute", got {value!r}') from None
+
+
+def validate(values: dict) -> None:
     for key, choices in _CHOICES.items():
         if values[key] not in choices:
             raise ConfigError(key, f"must be one of {', '.join(choices)}, got {values[key]!r}")
     _check_bind("bind", values["bind"])
     _check_bind("flower_bind", values["flower_bind"])
+    for key in ("rate_limit", "auth_rate_limit"):
+        _check_rate(key, values[key])
+    if values["monitoring_default_interval"] < 10:
+        raise ConfigError("monitoring_default_interval", "must be at least 10 (seconds)")
+    if not 1 <= values["dining_feed_limit"] <= 50:
+        raise ConfigError("dining_feed_limit", "must be between 1 and 50")
+    if values["llm_base_url"] and not values["llm_base_url"].startswith(("http://", "https://")):
+        raise ConfigError("llm_base_url", "expected an http:// or https:// URL")
     for key in (
         "web_workers",
         "worker_concurrency",
@@ -194,7 +217,7 @@ def dev_secret(var_path: Path, name: str, make) -> str:
 
 def load_settings(environ: dict | None = None, toml_path: str | None = None) -> Settings:
     environ = os.environ if environ is None else environ
-    values = {name: f.default for name, f in _FIELDS.items()}
+    values = {name: f.default for name, f in FIELDS.items()}
 
     path = Path(toml_path or environ.get("KAIROS_CONFIG", "kairos.toml"))
     if path.exists():
@@ -203,19 +226,19 @@ def load_settings(environ: dict | None = None, toml_path: str | None = None) -> 
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"not valid TOML ({exc})") from None
         for key, raw in data.items():
-            if key not in _FIELDS:
+            if key not in FIELDS:
                 raise ConfigError(key, f"unknown setting in {path}")
             if key in SECRET_KEYS:
                 env_name = ENV_PREFIX + key.upper()
                 raise ConfigError(key, f"secrets come from the environment ({env_name}) only")
-            values[key] = _coerce(key, raw, _FIELDS[key].default)
+            values[key] = coerce(key, raw, FIELDS[key].default)
 
-    for key, f in _FIELDS.items():
+    for key, f in FIELDS.items():
         raw = environ.get(ENV_PREFIX + key.upper())
         if raw is not None:
-            values[key] = _coerce(key, raw, f.default)
+            values[key] = coerce(key, raw, f.default)
 
-    _validate(values)
+    validate(values)
     var_path = Path(values["var_dir"]).resolve()
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{var_path / 'kairos.db'}"

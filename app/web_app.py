@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import Flask, g, request
 
-from app import metrics
+from app import metrics, runtime_config
 from app.config import Settings, get_settings
 from app.db import init_engine
 from app.http import Api, ApiError
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             "security": [{"bearer": []}, {"apiKey": []}],
         },
         RATELIMIT_STORAGE_URI=limiter_storage_url(redis_url()),
-        RATELIMIT_DEFAULT=settings.rate_limit,
+        # Read per request, so a runtime config change applies without a restart.
+        RATELIMIT_DEFAULT=lambda: get_settings().rate_limit,
     )
 
     from flask_jwt_extended import JWTManager
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.before_request
     def _before():
         g.started = time.perf_counter()
+        runtime_config.refresh()
         if (
             request.method in ("POST", "PUT", "PATCH")
             and request.path.startswith("/api/")

@@ -15,6 +15,7 @@ import uuid
 
 from celery.beat import PersistentScheduler
 
+from app import runtime_config
 from app.redis_conn import get_redis
 from schedules import SCHEDULE
 
@@ -53,6 +54,7 @@ class LockedScheduler(PersistentScheduler):
         return acquired
 
     def tick(self, *args, **kwargs):
+        runtime_config.refresh()
         try:
             holding = self._hold_lock()
         except Exception as exc:

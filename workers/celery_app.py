@@ -23,6 +23,14 @@ celery = make_celery()
 # --- worker process lifecycle -----------------------------------------------------------------
 
 
+@signals.task_prerun.connect
+def _refresh_config(**_kwargs):
+    # Runtime settings changed by an admin reach this process within a few seconds.
+    from app import runtime_config
+
+    runtime_config.refresh()
+
+
 @signals.worker_process_init.connect
 def _after_fork(**_kwargs):
     from app.db import dispose_after_fork
