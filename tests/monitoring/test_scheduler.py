@@ -221,3 +221,18 @@ def test_another_orgs_resource_cannot_be_checked(api, other_api, site):
     )
     assert resp.status_code == 404
     assert checks_of(rid) == []
+
+
+def test_metrics_count_checks_and_show_resources_up(api, site, platform):
+    import requests
+
+    rid = add_resource(org_of(api), f"{site.url}/ok")
+    recorder.record([_outcome(rid, "AVAILABLE")])
+    with settings(monitoring_metrics_resources=1_000_000):  # no cap: every resource shows
+        text = requests.get(platform.base_url + "/metrics", timeout=10).text
+    assert 'kairos_probe_checks_total{status="AVAILABLE",type="HTTP"}' in text
+    assert "kairos_probe_lag_seconds_bucket" in text
+    assert f'kairos_monitoring_resource_up{{resource_id="{rid}",type="HTTP"}} 1.0' in text
+    with settings(monitoring_metrics_resources=0):
+        text = requests.get(platform.base_url + "/metrics", timeout=10).text
+    assert "kairos_monitoring_resource_up{" not in text
