@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery.schedules import schedule
+from celery.schedules import crontab, schedule
 
 from app.config import get_settings
 
@@ -30,5 +30,13 @@ SCHEDULE = {
         "task": "monitoring.prune",
         "schedule": schedule(3600.0),
         "options": {"queue": "default", "expires": 3000},
+    },
+    # Dining: today's feeds for users active in the last 30 days, after midnight UTC, in
+    # batches of plain tasks. Later ticks until 05:10 only pick up who has no feed yet (a
+    # failed batch, a user active since).
+    "dining.precompute_feeds": {
+        "task": "dining.precompute_feeds",
+        "schedule": crontab(minute=10, hour="0-5"),
+        "options": {"queue": "feeds", "expires": 3000},
     },
 }
