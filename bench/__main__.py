@@ -16,6 +16,7 @@ BENCHES = (
     "careers_search",
     "careers_analysis",
     "monitoring_scale",
+    "dining_quality",
 )
 
 
