@@ -1,0 +1,143 @@
+"""Light services behind the recruiting routes: list paging with the seed's skip/limit,
+case-insensitive word search, partial updates, and the application pipeline with its history."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.db import session_scope
+from app.http import ApiError
+from app.models.recruiting import (
+    APPLICATION_OUTCOMES,
+    APPLICATION_STAGES,
+    Application,
+    ApplicationEvent,
+)
+from app.platform.auth import Principal
+
+SEED_DEFAULT_LIMIT = 50
+
+
+def page_of(stmt, page_params, query: dict, *order_by) -> list:
+    """One page of rows: ``skip``/``limit`` (the seed) when given, else ``page``/``page_size``.
+
+    The envelope's meta reports the page that ``skip`` falls in and ``limit`` as its size.
+    """
+    if "skip" in query or "limit" in query:
+        limit = query.get("limit", SEED_DEFAULT_LIMIT)
+        offset = query.get("skip", 0)
+        page_params.page_size = limit
+        page_params.page = offset // limit + 1
+    else:
+        limit = page_params.page_size
+        offset = (page_params.page - 1) * page_params.page_size
+    with session_scope() as s:
+        page_params.item_count = s.scalar(select(func.count()).select_from(stmt.subquery()))
+        return s.scalars(stmt.order_by(*order_by).limit(limit).offset(offset)).all()
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def words_in(stmt, column, q: str | None):
+    """Rows whose ``column`` contains every word of ``q``, ignoring case."""
+    for word in (q or "").split():
+        stmt = stmt.where(func.lower(column).like(f"%{_escape_like(word.lower())}%", escape="\\"))
+    return stmt
+
+
+def apply_changes(row, body: dict) -> dict:
+    """Set the given fields; returns ``{field: [before, after]}`` for the ones that changed."""
+    changes = {}
+    for field, value in body.items():
+        before = getattr(row, field)
+        if before != value:
+            changes[field] = [before, value]
+            setattr(row, field, value)
+    return changes
+
+
+def require_range(low, high, low_field: str, high_field: str) -> None:
+    if low is not None and high is not None and low > high:
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "Invalid input",
+            {high_field: [f"Must be at least {low_field} ({low})."]},
+        )
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+def allowed_moves(status: str) -> tuple[str, ...]:
+    """Forward through the funnel (stages may be skipped) or out; final states stay final."""
+    if status not in APPLICATION_STAGES or status == "hired":
+        return ()
+    later = APPLICATION_STAGES[APPLICATION_STAGES.index(status) + 1 :]
+    return later + APPLICATION_OUTCOMES
+
+
+def _event(app: Application, principal: Principal, **fields) -> ApplicationEvent:
+    return ApplicationEvent(
+        application_id=app.id,
+        org_id=app.org_id,
+        changed_by=principal.caller,
+        changed_by_user_id=principal.user_id,
+        **fields,
+    )
+
+
+DUPLICATE_APPLICATION = ApiError(
+    409,
+    "CONFLICT",
+    "This candidate already has an application for this job",
+    {"candidate_id": ["An application for this job and candidate exists."]},
+)
+
+
+def create_application(s, principal: Principal, body: dict) -> Application:
+    """A new application (the job and candidate were checked to be the org's). 409 when the
+    pair already has one; the unique constraint settles a race (the caller maps it)."""
+    taken = s.scalar(
+        select(Application.id).where(
+            Application.job_id == body["job_id"], Application.candidate_id == body["candidate_id"]
+        )
+    )
+    if taken is not None:
+        raise DUPLICATE_APPLICATION
+    app = Application(org_id=principal.org_id, created_by_user_id=principal.user_id, **body)
+    s.add(app)
+    s.flush()
+    s.add(_event(app, principal, from_status=None, to_status=app.status, changes={}))
+    return app
+
+
+def update_application(s, principal: Principal, app: Application, body: dict) -> Application:
+    reason = body.pop("reason", None)
+    new_status = body.get("status", app.status)
+    if new_status != app.status and new_status not in allowed_moves(app.status):
+        moves = ", ".join(allowed_moves(app.status)) or "none (final)"
+        raise ApiError(
+            409,
+            "CONFLICT",
+            f"An application cannot move from {app.status} to {new_status}",
+            {"status": [f"From {app.status}: {moves}."]},
+        )
+    before = app.status
+    changes = apply_changes(app, body)
+    if not changes:
+        return app
+    status_change = changes.pop("status", None)
+    s.add(
+        _event(
+            app,
+            principal,
+            from_status=before if status_change else None,
+            to_status=new_status if status_change else None,
+            changes=changes,
+            note=reason,
+        )
+    )
+    return app
