@@ -38,6 +38,7 @@ log = logging.getLogger("kairos.dining")
 
 DEFAULT_WAIT = 5  # seconds a request holds for a feed or an expand being built
 EXPAND_TTL = 24 * 3600
+PRICE_SYMBOLS = {1: "$", 2: "$$", 3: "$$$", 4: "$$$$"}
 _UID_DOC = {"parameters": [USER_ID_PARAMETER]}
 
 
@@ -147,8 +148,9 @@ def _load_user(s, uid: str) -> DiningUser:
 
 
 def guarded(items: list[dict], allergies: list[guard.Allergy], limit: int, s) -> list[dict]:
-    """The first ``limit`` items that the guard still lets through, re-annotated with what it
-    says today (a restaurant's menu may have changed since the feed was built)."""
+    """The first ``limit`` stored items that the guard still lets through, with the
+    restaurant as it is now and what the guard says today (a menu may have changed since the
+    feed was built)."""
     ids = [item["id"] for item in items]
     rows = {
         r.id: r
@@ -169,7 +171,16 @@ def guarded(items: list[dict], allergies: list[guard.Allergy], limit: int, s) ->
             continue
         out.append(
             {
-                **item,
+                "id": row.id,
+                "name": row.name,
+                "cuisine_types": list(row.cuisines or ()),
+                "price_tier": PRICE_SYMBOLS.get(row.price_tier),
+                "rating": row.rating,
+                "area": row.area,
+                "lat": row.lat,
+                "lon": row.lon,
+                "fit_score": item["fit_score"],
+                "fit_tags": item["fit_tags"],
                 "allergy_safe": verdict.safe,
                 "allergy_status": verdict.status,
                 "allergy_warning": verdict.allergy_warning,

@@ -162,7 +162,12 @@ def profiles(s, users: list[DiningUser]) -> dict[str, Profile]:
 
 
 def feed_items(ranker: Ranker, profile: Profile, limit: int = FEED_SIZE) -> list[dict]:
-    return [scored.as_item() for scored in ranker.rank(profile, limit)]
+    """What a feed stores per restaurant: the ranking's own word only. Names, prices and the
+    guard's verdict are read fresh when the feed is served (10,000 feeds stay small)."""
+    return [
+        {"id": scored.place.id, "fit_score": scored.fit_score, "fit_tags": scored.tags}
+        for scored in ranker.rank(profile, limit)
+    ]
 
 
 def build_feeds(
