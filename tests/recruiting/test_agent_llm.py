@@ -12,6 +12,7 @@ from tests.recruiting.agent_helpers import (  # noqa: F401
     chat,
     llm_server,  # noqa: F401
     make,
+    run,
     with_llm,
 )
 
@@ -119,3 +120,46 @@ def test_a_model_that_fails_fails_the_task_with_llm_error(api, with_llm):  # noq
     with_llm.reply("bad request", status=400)
     task = chat(api, "list jobs")
     assert task["state"] == "failed" and task["error"]["code"] == "LLM_ERROR"
+
+
+def test_a_job_from_a_prompt_is_structured_by_the_model_when_one_is_configured(
+    api,
+    with_llm,  # noqa: F811
+):
+    structured = {
+        "title": "Staff Platform Engineer",
+        "department": "Infrastructure",
+        "location": "Remote (EU)",
+        "employment_type": "Contract",
+        "remote_option": "Remote",
+        "salary_min": 90000,
+        "salary_max": 120000,
+        "currency": "eur",
+        "required_skills": ["k8s", "Golang"],
+        "nice_to_have_skills": ["terraform"],
+    }
+    with_llm.reply(json.dumps(structured))
+    prompt = "Platform person for our infra team, remote in Europe, 90-120k EUR, k8s + Go"
+    task = run(api, f"{R}/agent/jobs/from_prompt", json={"prompt": prompt})
+    assert task["state"] == "succeeded", task
+    job = task["result"]["job"]
+    assert task["result"]["strategy"] == "openai"
+    assert with_llm.requests[0]["body"]["response_format"] == {"type": "json_object"}
+    assert (job["title"], job["employment_type"], job["currency"]) == (
+        "Staff Platform Engineer",
+        "Contract",
+        "EUR",
+    )
+    assert job["required_skills"] == ["Kubernetes", "Go"]
+    assert job["nice_to_have_skills"] == ["Terraform"]
+
+
+def test_a_malformed_structure_keeps_the_offline_reading(api, with_llm):  # noqa: F811
+    with_llm.reply(json.dumps({"title": 42, "remote_option": "sometimes", "salary_min": "lots"}))
+    prompt = "We need a Senior Backend Engineer in NYC, hybrid, $150k-$170k, Python"
+    job = run(api, f"{R}/agent/jobs/from_prompt", json={"prompt": prompt})["result"]["job"]
+    assert (job["title"], job["remote_option"], job["salary_min"]) == (
+        "Senior Backend Engineer",
+        "Hybrid",
+        150000,
+    )

@@ -95,12 +95,17 @@ def job_from_prompt(self, prompt):
     from workers.recruiting.intake.job_fields import extract_job
 
     self.progress(20, stage="extracting")
-    job_json, job = _create_job(_owner(self), extract_job(prompt), "prompt")
+    fields, strategy, llm = extract_job(prompt), "naive", _llm()
+    if llm is not None:
+        from workers.recruiting.intake.job_fields import structure_with_llm
+
+        fields, strategy = structure_with_llm(llm, prompt, fields, on_token=self.token), "openai"
+    job_json, job = _create_job(_owner(self), fields, "prompt")
     return {
         "raw_prompt": prompt,
         "job": job_json,
         "summary": replies.job_created(job, "your prompt"),
-        "strategy": "naive",
+        "strategy": strategy,
     }
 
 

@@ -277,3 +277,44 @@ def split_skills(text: str) -> tuple[list[str], list[str]]:
             for skill in skills_in(sentence):
                 target.setdefault(skill, None)
     return list(required), [s for s in nice if s not in required]
+
+
+STRUCTURE_PROMPT = """Extract the job posting's fields from the recruiter's text as one JSON
+object with exactly these keys (null or [] when the text does not say; never guess):
+title, department, location, employment_type (Full-time | Part-time | Contract | Temporary |
+Internship), remote_option (On-site | Hybrid | Remote), salary_min, salary_max (yearly,
+integers), currency (ISO code), required_skills, nice_to_have_skills (lists of names)."""
+_CHOICES = {
+    "employment_type": ("Full-time", "Part-time", "Contract", "Temporary", "Internship"),
+    "remote_option": ("On-site", "Hybrid", "Remote"),
+}
+
+
+def structure_with_llm(llm, text: str, offline: dict, on_token=None) -> dict:
+    """The offline fields, overridden by what the model read where its value is well-formed
+    (enums, integer salaries, ISO codes, skill names as the vocabulary spells them)."""
+    from workers.careers.skills import canonical
+
+    answer = llm.complete_json(STRUCTURE_PROMPT, text[:MAX_DESCRIPTION], on_token=on_token)
+    fields = dict(offline)
+    for key in ("title", "department", "location"):
+        value = answer.get(key)
+        if isinstance(value, str) and value.strip():
+            fields[key] = value.strip()[:300]
+    for key, choices in _CHOICES.items():
+        if answer.get(key) in choices:
+            fields[key] = answer[key]
+    low, high = answer.get("salary_min"), answer.get("salary_max")
+    if all(
+        v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+        for v in (low, high)
+    ) and (low is not None or high is not None):
+        fields["salary_min"], fields["salary_max"] = low, high
+    currency = answer.get("currency")
+    if isinstance(currency, str) and re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
+        fields["currency"] = currency.strip().upper()
+    for key in ("required_skills", "nice_to_have_skills"):
+        value = answer.get(key)
+        if isinstance(value, list) and all(isinstance(s, str) for s in value):
+            fields[key] = list(dict.fromkeys(canonical(s)[:100] for s in value if s.strip()))[:50]
+    return fields
