@@ -174,52 +174,49 @@ def build_feeds(
     org_id: str, user_ids: list[str], feed_date: date | None = None, task_id: str | None = None
 ) -> list[Feed]:
     """Build and store the feeds of ``user_ids`` (DiningUser ids of ``org_id``) for the day,
-    replacing any built earlier that day, in one transaction."""
+    replacing any built earlier that day: ranking reads in one session, the batch is written
+    in one short transaction (SQLite's one writer is held only for the write)."""
     feed_date = feed_date or today()
+    with session_scope() as s:
+        users = s.scalars(
+            select(DiningUser)
+            .where(DiningUser.org_id == org_id, DiningUser.id.in_(user_ids))
+            .options(selectinload(DiningUser.allergies))
+        ).all()
+        if not users:
+            return []
+        ranker = org_ranker(s, org_id)
+        by_user = profiles(s, users)
+    now = datetime.now(UTC)
+    feeds = [
+        Feed(
+            user_id=user.id,
+            feed_date=feed_date,
+            items=feed_items(ranker, by_user[user.id]),
+            meta={
+                "allergy_fingerprint": guard.fingerprint(by_user[user.id].allergies),
+                "catalog_size": ranker.catalog.n,
+                "strategy": "hybrid",
+            },
+            task_id=task_id,
+            generated_at=now,
+        )
+        for user in users
+    ]
+    ids = [f.user_id for f in feeds]
     for attempt in range(2):
         try:
             with session_scope() as s:
-                users = s.scalars(
-                    select(DiningUser)
-                    .where(DiningUser.org_id == org_id, DiningUser.id.in_(user_ids))
-                    .options(selectinload(DiningUser.allergies))
-                ).all()
-                if not users:
-                    return []
-                ranker = org_ranker(s, org_id)
-                by_user = profiles(s, users)
-                now = datetime.now(UTC)
-                feeds = []
-                for user in users:
-                    profile = by_user[user.id]
-                    feeds.append(
-                        Feed(
-                            user_id=user.id,
-                            feed_date=feed_date,
-                            items=feed_items(ranker, profile),
-                            meta={
-                                "allergy_fingerprint": guard.fingerprint(profile.allergies),
-                                "catalog_size": ranker.catalog.n,
-                                "strategy": "hybrid",
-                            },
-                            task_id=task_id,
-                            generated_at=now,
-                        )
-                    )
-                s.execute(
-                    delete(Feed).where(
-                        Feed.user_id.in_([u.id for u in users]), Feed.feed_date == feed_date
-                    )
-                )
+                s.execute(delete(Feed).where(Feed.user_id.in_(ids), Feed.feed_date == feed_date))
                 s.add_all(feeds)
                 s.flush()
                 s.expunge_all()
-                return feeds
+            return feeds
         except IntegrityError:
-            # Another builder stored the same user's feed meanwhile: replace it once more.
+            # Another builder stored one of these feeds meanwhile: replace it once more.
             if attempt:
                 raise
-    return []
+    return feeds
 
 
 def due_users(s, feed_date: date, now: datetime | None = None) -> dict[str, list[str]]:
