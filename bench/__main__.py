@@ -17,6 +17,8 @@ BENCHES = (
     "careers_analysis",
     "monitoring_scale",
     "dining_quality",
+    "recruiting_match",
+    "recruiting_quality",
 )
 
 
