@@ -17,6 +17,7 @@ BENCHES = (
     "careers_analysis",
     "monitoring_scale",
     "dining_quality",
+    "dining_feeds",
     "recruiting_match",
     "recruiting_quality",
 )
