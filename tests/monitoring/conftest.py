@@ -116,3 +116,12 @@ def record_checks(resource_id: str, statuses: list[str], *, start=None, step=tim
         res.latest_checked_at = start + step * (len(statuses) - 1)
         res.latest_message = "HTTP 200" if last == "AVAILABLE" else "HTTP 503"
         res.latest_error_code = "200" if last == "AVAILABLE" else "503"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_status_hub():
+    """The status page's hub subscribes on first use; end it with the run."""
+    yield
+    from app.monitoring.live import status_hub
+
+    status_hub.stop()
