@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.taskqueue import make_celery
 
-    app.extensions["kairos.celery"] = make_celery(redis_url())
+    app.extensions["kairos.celery"] = make_celery()
 
     from app.platform.limits import limiter
 
@@ -98,6 +98,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.platform.feed import sock
 
     sock.init_app(app)
+
+    from app import web
+
+    web.init_app(app)  # the console's pages at / (not part of the OpenAPI document)
 
     @app.before_request
     def _before():

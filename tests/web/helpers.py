@@ -1,0 +1,48 @@
+"""Steps a person takes in the console, written once."""
+
+from __future__ import annotations
+
+import json
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+WAIT = 30
+
+
+def wait(browser, timeout: float = WAIT) -> WebDriverWait:
+    return WebDriverWait(browser, timeout)
+
+
+def visible(browser, css: str):
+    return wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def sign_in_with_tokens(browser, client, path: str = "/") -> None:
+    """Put the client's tokens where the console keeps them (as the sign-in form does)."""
+    tokens = client.tokens if hasattr(client, "tokens") else {"access_token": client.token}
+    session = {
+        "access": tokens["access_token"],
+        "refresh": tokens.get("refresh_token"),
+        "org_id": tokens.get("org_id"),
+    }
+    browser.get(client.platform.base_url + "/login")
+    browser.execute_script(
+        "localStorage.setItem('kairos.session', arguments[0])", json.dumps(session)
+    )
+    browser.get(client.platform.base_url + path)
+    wait(browser).until(lambda b: b.find_element(By.ID, "me").text.strip() != "")
+
+
+def feed_live(browser) -> None:
+    wait(browser).until(lambda b: b.find_element(By.ID, "feed-status").text == "live")
+
+
+def severe_console_errors(browser) -> list[dict]:
+    """Browser console errors (a CSP violation is one), ignoring favicon noise."""
+    return [
+        entry
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
+    ]
