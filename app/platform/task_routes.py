@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import marshmallow as ma
@@ -76,12 +77,31 @@ class TaskKindSchema(Schema):
     scope = ma.fields.String(allow_none=True)
     time_limit = ma.fields.Integer()
     params = ma.fields.Method("_params")
+    params_schema = ma.fields.Method(
+        "_params_schema",
+        metadata={"description": "JSON Schema of `params`: types, required, enums, bounds"},
+    )
 
     def _params(self, kind) -> dict:
         return {
             name: {"type": type(f).__name__, "required": f.required}
             for name, f in kind.schema().fields.items()
         }
+
+    def _params_schema(self, kind) -> dict:
+        return params_json_schema(kind.schema)
+
+
+@functools.cache
+def params_json_schema(schema_cls) -> dict:
+    """A kind's params schema as JSON Schema (nested schemas inlined), so a client can build
+    a form or check its input before sending it."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    plugin = MarshmallowPlugin(schema_name_resolver=lambda _schema: None)
+    APISpec("kinds", "1", "3.0.3", plugins=[plugin])
+    return plugin.converter.schema2jsonschema(schema_cls)
 
 
 _task_schema = TaskSchema()
