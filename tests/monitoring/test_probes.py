@@ -148,18 +148,18 @@ async def _probe_with_allowlist(url, allowed):
     """Probe with the real guard, except for the named host:port (our stand-in 'public' site)."""
     from workers.monitoring import net
 
-    original = net.VettedBackend.connect_tcp
+    original = net.resolve
 
-    async def connect(self, host, port, *args, **kwargs):
+    async def resolve(host, port, policy):
         if f"{host}:{port}" in allowed:
-            return await self.inner.connect_tcp(host, port, *args, **kwargs)
-        return await original(self, host, port, *args, **kwargs)
+            return [host]
+        return await original(host, port, policy)
 
-    net.VettedBackend.connect_tcp = connect
+    net.resolve = resolve
     try:
         return await probe_http(url, 5, False, GUARDED)
     finally:
-        net.VettedBackend.connect_tcp = original
+        net.resolve = original
 
 
 def test_tcp_to_loopback_is_refused():

@@ -81,16 +81,44 @@ def _dns_reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def open_tcp(host: str, port: int, timeout: float, policy: Policy):
-    """A vetted TCP connection: (reader, writer, address)."""
+async def open_tcp(
+    host: str,
+    port: int,
+    timeout: float,
+    policy: Policy,
+    tls: ssl.SSLContext | None = None,
+    limit: int = 2**16,
+):
+    """A vetted TCP (or TLS, SNI = ``host``) connection: (reader, writer, address).
+
+    A refused or unreachable address moves on to the next one, as a browser would; a TLS
+    failure does not (it is the server's answer, not a dead address).
+    """
     last: OSError | None = None
+    server_hostname = _sni(host) if tls is not None else None
     for address in await resolve(host, port, policy):
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    address, port, ssl=tls, server_hostname=server_hostname, limit=limit
+                ),
+                timeout,
+            )
             return reader, writer, address
-        except OSError as exc:  # try the next address, as a browser would
+        except ssl.SSLError:
+            raise
+        except OSError as exc:
             last = exc
     raise last or OSError(f"Could not connect to {host}:{port}")
+
+
+def _sni(host: str) -> str | None:
+    if literal_address(host) is not None:
+        return None  # no SNI for an address; the certificate is checked against the IP
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 class VettedBackend(httpcore.AsyncNetworkBackend):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, case, insert, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app import metrics
 from app.db import session_scope
@@ -290,7 +290,9 @@ def _release(row, now: datetime) -> dict:
 
 
 def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError) or (
+    # IntegrityError: a resource deleted between our read and our insert (its checks would
+    # reference nothing); the retry reads again and leaves it out.
+    return isinstance(exc, OperationalError | IntegrityError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
 
