@@ -11,3 +11,16 @@ blp = Blueprint(
     url_prefix="/api/v1/monitoring",
     description="Monitoring: service status probes, history and a public status page (seed 002)",
 )
+
+
+@blp.before_request
+def _plausible_path_ids():
+    """Ids in paths are uuids or slugs: anything with a NUL or far too long names nothing
+    (and PostgreSQL cannot even compare a NUL), so it is a 404 before any query."""
+    from flask import request
+
+    from app.http import ApiError
+
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and ("\x00" in value or len(value) > 200):
+            raise ApiError(404, "NOT_FOUND", "Not found")

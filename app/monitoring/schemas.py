@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import validate
@@ -25,6 +26,42 @@ SLUG = validate.Regexp(
     r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$",
     error="lowercase letters, digits and dashes, not starting or ending with a dash",
 )
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def moment(**kwargs) -> ma.fields.AwareDateTime:
+    """An ISO-8601 time (naive means UTC), within what every database stores."""
+    return ma.fields.AwareDateTime(
+        default_timezone=UTC, validate=validate.Range(min=EARLIEST, max=LATEST), **kwargs
+    )
+
+
+class Input(Schema):
+    """Request schemas: text with NUL characters is refused up front (PostgreSQL cannot
+    store or even compare it), naming the field."""
+
+    @ma.pre_load
+    def _no_nul(self, data, **_kwargs):
+        if isinstance(data, Mapping):  # a JSON body, or webargs' proxy of a query string
+            bad = {
+                key: ["must not contain NUL characters"]
+                for key, value in data.items()
+                if _has_nul(value)
+            }
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def org_field():
@@ -83,7 +120,7 @@ class ResourceSchema(Schema):
     uptime = ma.fields.Nested(UptimeSchema)
 
 
-class ResourceCreateSchema(Schema):
+class ResourceCreateSchema(Input):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     resourceType = ma.fields.String(required=True, validate=validate.OneOf(RESOURCE_TYPES))
     target = ma.fields.String(
@@ -116,7 +153,7 @@ class ResourceCreateSchema(Schema):
     )
 
 
-class ResourcePatchSchema(Schema):
+class ResourcePatchSchema(Input):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     resourceType = ma.fields.String(validate=validate.OneOf(RESOURCE_TYPES))
     target = ma.fields.String(validate=validate.Length(min=1, max=2000))
@@ -131,7 +168,7 @@ class ResourcePatchSchema(Schema):
     )
 
 
-class ResourceQuerySchema(Schema):
+class ResourceQuerySchema(Input):
     org = org_field()
     resourceType = ma.fields.String(validate=validate.OneOf(RESOURCE_TYPES))
     status = ma.fields.String(validate=validate.OneOf(CURRENT_STATUSES))
@@ -142,7 +179,7 @@ class ResourceQuerySchema(Schema):
     )
 
 
-class ReadQuerySchema(Schema):
+class ReadQuerySchema(Input):
     org = org_field()
     include_hidden = ma.fields.Boolean(load_default=False)
 
@@ -155,8 +192,8 @@ class DeletedSchema(Schema):
 
 
 class HistoryQuerySchema(ReadQuerySchema):
-    from_ = ma.fields.AwareDateTime(data_key="from", default_timezone=UTC)
-    to = ma.fields.AwareDateTime(default_timezone=UTC)
+    from_ = moment(data_key="from")
+    to = moment()
     status = ma.fields.String(validate=validate.OneOf(CHECK_STATUSES))
 
 
@@ -172,8 +209,8 @@ class CheckSchema(Schema):
 
 class RollupQuerySchema(ReadQuerySchema):
     period = ma.fields.String(load_default="hour", validate=validate.OneOf(ROLLUP_PERIODS))
-    from_ = ma.fields.AwareDateTime(data_key="from", default_timezone=UTC)
-    to = ma.fields.AwareDateTime(default_timezone=UTC)
+    from_ = moment(data_key="from")
+    to = moment()
 
 
 class RollupSchema(Schema):
@@ -199,7 +236,7 @@ class GroupSchema(Schema):
     createdAt = ma.fields.DateTime()
 
 
-class GroupCreateSchema(Schema):
+class GroupCreateSchema(Input):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     visibility = ma.fields.String(load_default="PUBLIC", validate=validate.OneOf(VISIBILITIES))
     resourceIds = ma.fields.List(
@@ -207,7 +244,7 @@ class GroupCreateSchema(Schema):
     )
 
 
-class GroupPatchSchema(Schema):
+class GroupPatchSchema(Input):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     visibility = ma.fields.String(validate=validate.OneOf(VISIBILITIES))
     resourceIds = ma.fields.List(
@@ -217,7 +254,7 @@ class GroupPatchSchema(Schema):
     )
 
 
-class ResourceGroupsSchema(Schema):
+class ResourceGroupsSchema(Input):
     groupIds = ma.fields.List(
         ma.fields.String(validate=ID),
         required=True,
@@ -241,7 +278,7 @@ class AnnouncementSchema(Schema):
     updatedAt = ma.fields.DateTime()
 
 
-class AnnouncementWriteSchema(Schema):
+class AnnouncementWriteSchema(Input):
     kind = ma.fields.String(required=True, validate=validate.OneOf(ANNOUNCEMENT_KINDS))
     title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     content = ma.fields.String(
@@ -250,10 +287,10 @@ class AnnouncementWriteSchema(Schema):
         metadata={"description": "HTML; scripts, event handlers and javascript: URLs removed"},
     )
     active = ma.fields.Boolean(required=True)
-    activeUntil = ma.fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+    activeUntil = moment(load_default=None, allow_none=True)
 
 
-class AnnouncementQuerySchema(Schema):
+class AnnouncementQuerySchema(Input):
     org = org_field()
     active = ma.fields.Boolean(
         metadata={"description": "true: only those shown now (active, not past activeUntil)"}
@@ -278,7 +315,7 @@ class ChannelSchema(Schema):
     updatedAt = ma.fields.DateTime()
 
 
-class ChannelCreateSchema(Schema):
+class ChannelCreateSchema(Input):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = ma.fields.String(required=True, validate=validate.OneOf(CHANNEL_TYPES))
     url = ma.fields.String(
@@ -292,7 +329,7 @@ class ChannelCreateSchema(Schema):
     certExpiryDays = ma.fields.Integer(load_default=14, validate=validate.Range(min=1, max=365))
 
 
-class ChannelPatchSchema(Schema):
+class ChannelPatchSchema(Input):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     url = ma.fields.String(validate=validate.Length(min=1, max=2000))
     to = ma.fields.Email(validate=validate.Length(max=320))
@@ -322,11 +359,11 @@ class OrgSchema(Schema):
     statusPage = ma.fields.String(metadata={"description": "Public status page URL (path)"})
 
 
-class OrgPatchSchema(Schema):
+class OrgPatchSchema(Input):
     slug = ma.fields.String(required=True, validate=SLUG)
 
 
-class StatusQuerySchema(Schema):
+class StatusQuerySchema(Input):
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     page_size = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -361,7 +398,7 @@ class StatusPageSchema(Schema):
     page_size = ma.fields.Integer()
 
 
-class BadgeQuerySchema(Schema):
+class BadgeQuerySchema(Input):
     period = ma.fields.String(
         load_default="30d", validate=validate.OneOf(("24h", "7d", "30d", "365d"))
     )

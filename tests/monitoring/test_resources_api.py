@@ -233,3 +233,18 @@ def test_list_filters_and_paginates(api):
     assert len(data(api.get(f"{BASE}/resources", params={"q": "web"}))) == 3
     resp = api.get(f"{BASE}/resources", params={"page_size": 101})
     assert resp.status_code == 400
+
+
+def test_text_the_database_cannot_hold_is_refused_not_crashed_on(api):
+    before = resources_count()
+    body = {"name": "a\x00b", "resourceType": "HTTP", "target": "https://93.184.215.14/"}
+    resp = api.post(f"{BASE}/resources", json=body)
+    assert resp.status_code == 400 and "name" in resp.json()["errors"]
+    assert api.get(f"{BASE}/resources/a%00b").status_code == 404
+    assert api.get(f"{BASE}/resources", params={"q": "a\x00"}).status_code == 400
+    res = create_resource(api)
+    resp = api.get(
+        f"{BASE}/resources/{res['id']}/history", params={"from": "0001-01-01T00:00:00+01:00"}
+    )
+    assert resp.status_code == 400 and "from" in resp.json()["errors"]
+    assert resources_count() == before + 1
