@@ -18,6 +18,9 @@ run: install  ## install, migrate, start web + worker + beat + flower
 	$(BIN)/kairos up
 
 test: install  ## starts Redis if none answers; PostgreSQL leg runs when a server answers
+	@command -v chromium >/dev/null || (command -v apt-get >/dev/null && apt-get update -qq \
+	  && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "browser tests skipped: no chromium and it could not be installed"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
