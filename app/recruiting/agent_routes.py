@@ -81,6 +81,7 @@ def _upload(field: str, files: dict, form: dict) -> dict:
 @blp.arguments(AgentChatRequestSchema)
 @blp.response(202, TaskSchema)
 @blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@blp.alt_response(404, response="NOT_FOUND")  # CONVERSATION_NOT_FOUND: not one of yours
 def agent_chat(body):
     """Talk to the recruiter agent (async `recruiting.agent_chat`).
 
