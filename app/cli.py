@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
+from app.client.commands import client as client_group
+
 ROOT = Path(__file__).resolve().parent.parent
 CELERY_APP = "workers.celery_app:celery"
 
@@ -290,6 +292,9 @@ def redis_stop():
 
     stopped = stop_private_redis(_settings().var_path)
     click.echo("stopped" if stopped else "no private Redis was running")
+
+
+cli.add_command(client_group)  # `kairos client …`: docs/cli.md
 
 
 def main() -> None:

@@ -1,0 +1,3 @@
+from app.client import main
+
+main()
