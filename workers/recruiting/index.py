@@ -59,9 +59,11 @@ class Block:
     ids: np.ndarray
     alive: np.ndarray
     terms: sp.csc_matrix  # candidates: BM25 saturation; jobs: query weights
-    term_rows: sp.csr_matrix  # the same structure by row (data unused)
+    term_rows: sp.csr_matrix  # the same, by row (a row's terms: reasons, statistics)
     skills: sp.csc_matrix  # candidates: has; jobs: required
+    skill_rows: sp.csr_matrix
     nice: sp.csc_matrix | None
+    nice_rows: sp.csr_matrix | None
     years: np.ndarray
     max_years: np.ndarray
     city: np.ndarray
@@ -153,14 +155,18 @@ class OrgIndex:
         nice_rows = None if doc else [self.skill_row(f.nice) for _, f in rows]
         places = [self.place_ids(f) for _, f in rows]
         terms = _matrix(term_rows, len(self.terms))
+        skills = _matrix(skill_rows, len(self.skills))
+        nice = None if doc else _matrix(nice_rows, len(self.skills))
         nan = np.nan
         return Block(
             ids=np.array([i for i, _ in rows], dtype=np.int64),
             alive=np.ones(len(rows), dtype=bool),
             terms=terms.tocsc(),
             term_rows=terms,
-            skills=_matrix(skill_rows, len(self.skills)).tocsc(),
-            nice=None if doc else _matrix(nice_rows, len(self.skills)).tocsc(),
+            skills=skills.tocsc(),
+            skill_rows=skills,
+            nice=None if doc else nice.tocsc(),
+            nice_rows=nice,
             years=np.array([nan if f.years is None else f.years for _, f in rows]),
             max_years=np.array([nan if f.max_years is None else f.max_years for _, f in rows]),
             city=np.array([c for c, _ in places], dtype=np.int32),

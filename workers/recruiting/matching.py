@@ -45,32 +45,40 @@ class Match:
         }
 
 
-@dataclass
-class _Scored:
-    block: Block
-    rows: np.ndarray
-    scores: np.ndarray
-    req: object  # sparse rows × required columns (or None)
-    nice: object
-    text: object  # sparse rows × query columns, weighted
-    text_cols: np.ndarray
-    exp: np.ndarray
-    exp_ok: object
-    loc: np.ndarray
-    loc_ok: object
-
-
 def _live(block: Block, only: set[int] | None) -> np.ndarray:
     if only is None:
         return block.alive
     return block.alive & np.isin(block.ids, np.fromiter(only, dtype=np.int64))
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    if len(scores) <= k:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
+def _top(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the ``k`` best scores, best first; ties go to the smaller id (as a sort would)."""
+    if len(scores) > k:
+        threshold = -np.partition(-scores, k - 1)[k - 1]
+        rows = np.flatnonzero(scores >= threshold)
+    else:
+        rows = np.arange(len(scores))
+    order = np.lexsort((ids[rows], -scores[rows]))[:k]
+    rows = rows[order]
+    return rows[scores[rows] >= 0]
+
+
+def _row(matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return matrix.indices[start:end], matrix.data[start:end]
+
+
+def _best_terms(index: OrgIndex, rows, row: int, weights: dict[int, float]) -> list[str]:
+    """The row's terms that earned the most of its text score."""
+    cols, data = _row(rows, row)
+    gains = [
+        (-float(v) * weights[c], int(c)) for c, v in zip(cols, data, strict=True) if c in weights
+    ]
+    return [index.terms.names[c] for _, c in sorted(gains)[:REASON_TERMS]]
+
+
+def _at(value, row: int) -> float:
+    return float(value[row]) if np.ndim(value) else float(value)
 
 
 def _columns(interner, names) -> tuple[list[str], np.ndarray]:
@@ -109,16 +117,15 @@ def candidates_for_job(
     floor = nan if job.years is None else job.years
     ceiling = nan if job.max_years is None else job.max_years
 
-    scored = []
+    weights = dict(zip(q_cols.tolist(), q_w.tolist(), strict=True))
+    matches = []
     for block in index.candidates.blocks():
         keep = q_cols < block.terms.shape[1]
-        text_sub = block.terms[:, q_cols[keep]].multiply(q_w[keep]).tocsr()
-        raw = np.asarray(text_sub.sum(axis=1)).ravel()
+        raw = block.terms[:, q_cols[keep]] @ q_w[keep]
         text = np.minimum(1.0, raw / bound / scoring.TEXT_FULL) if bound else raw * 0
-        req_sub = block.skills[:, _within(req_cols, block.skills.shape[1])].tocsr()
-        nice_sub = block.skills[:, _within(nice_cols, block.skills.shape[1])].tocsr()
-        req = np.asarray(req_sub.sum(axis=1)).ravel() / max(len(job.required), 1)
-        nice = np.asarray(nice_sub.sum(axis=1)).ravel() / max(len(job.nice), 1)
+        width = block.skills.shape[1]
+        req = _hits(block.skills, _within(req_cols, width)) / max(len(job.required), 1)
+        nice = _hits(block.skills, _within(nice_cols, width)) / max(len(job.nice), 1)
         exp, exp_ok = scoring.experience_fit(block.years, floor, ceiling)
         loc, loc_ok = scoring.location_fit(
             j_city, j_region, mode, block.city, block.region, block.remote
@@ -127,35 +134,25 @@ def candidates_for_job(
             req, bool(job.required), nice, bool(job.nice), text, exp, exp_ok, loc, loc_ok
         )
         scores = np.where(_live(block, only), scores, -1.0)
-        rows = _top(scores, limit)
-        rows = rows[scores[rows] >= 0]
-        scored.append(
-            _Scored(block, rows, scores, req_sub, nice_sub, text_sub, q_cols[keep], exp, exp_ok,
-                    loc, loc_ok)
-        )  # fmt: skip
-    matches = []
-    for part in scored:
-        for row in part.rows:
-            m = Match(id=int(part.block.ids[row]), raw=float(part.scores[row]), score=0)
-            m.matched_skills = [req_names[c] for c in part.req[row].indices]
+        for row in _top(scores, block.ids, limit):
+            m = Match(id=int(block.ids[row]), raw=float(scores[row]), score=0)
+            has = set(_row(block.skill_rows, row)[0].tolist())
+            m.matched_skills = [n for n, c in zip(req_names, req_cols, strict=True) if c in has]
             m.missing_skills = sorted(job.required - set(m.matched_skills))
-            m.matched_nice = [nice_names[c] for c in part.nice[row].indices]
-            m.terms = _best_terms(index, part.text, part.text_cols, row)
-            m.cand_years, m.job_floor = _num(part.block.years[row]), job.years
-            m.experience = float(np.broadcast_to(part.exp, part.scores.shape)[row])
-            m.location = float(np.broadcast_to(part.loc, part.scores.shape)[row])
-            if not bool(np.broadcast_to(part.exp_ok, part.scores.shape)[row]):
-                m.experience = None
-            if not bool(np.broadcast_to(part.loc_ok, part.scores.shape)[row]):
-                m.location = None
+            m.matched_nice = [n for n, c in zip(nice_names, nice_cols, strict=True) if c in has]
+            m.terms = _best_terms(index, block.term_rows, row, weights)
+            m.cand_years, m.job_floor = _num(block.years[row]), job.years
+            m.experience = _at(exp, row) if _at(exp_ok, row) else None
+            m.location = _at(loc, row) if _at(loc_ok, row) else None
             matches.append(m)
     return _finish(matches, limit)
 
 
-def _best_terms(index: OrgIndex, text_rows, cols: np.ndarray, row: int) -> list[str]:
-    start, end = text_rows.indptr[row], text_rows.indptr[row + 1]
-    order = np.argsort(-text_rows.data[start:end], kind="stable")[:REASON_TERMS]
-    return [index.terms.names[cols[text_rows.indices[start + i]]] for i in order]
+def _hits(matrix, cols: np.ndarray) -> np.ndarray:
+    """Per row, how many of ``cols`` it has (binary matrix)."""
+    if not len(cols):
+        return np.zeros(matrix.shape[0])
+    return np.asarray(matrix[:, cols].sum(axis=1)).ravel()
 
 
 def _num(value) -> float | None:
@@ -238,20 +235,18 @@ def jobs_for_candidate(
     c_region = index.places.id("r:" + cand.place.region) if cand.place.region else -1
     years = np.nan if cand.years is None else cand.years
 
+    weights = dict(zip(c_cols.tolist(), c_w.tolist(), strict=True))
+    has = set(skill_cols.tolist())
     matches = []
     for block in index.jobs.blocks():
         keep = c_cols < block.terms.shape[1]
-        text_sub = block.terms[:, c_cols[keep]].multiply(c_w[keep]).tocsr()
-        raw = np.asarray(text_sub.sum(axis=1)).ravel()
+        raw = block.terms[:, c_cols[keep]] @ c_w[keep]
         bound = (block.terms @ idf[: block.terms.shape[1]]) * (scoring.K1 + 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             text = np.where(bound > 0, np.minimum(1.0, raw / bound / scoring.TEXT_FULL), 0.0)
         cols = _within(skill_cols, block.skills.shape[1])
-        req_sub = block.skills[:, cols].tocsr()
-        nice_sub = block.nice[:, cols].tocsr()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            req = np.asarray(req_sub.sum(axis=1)).ravel() / np.maximum(block.n_required, 1)
-            nice = np.asarray(nice_sub.sum(axis=1)).ravel() / np.maximum(block.n_nice, 1)
+        req = _hits(block.skills, cols) / np.maximum(block.n_required, 1)
+        nice = _hits(block.nice, cols) / np.maximum(block.n_nice, 1)
         exp, exp_ok = scoring.experience_fit(years, block.years, block.max_years)
         loc, loc_ok = scoring.location_fit(
             block.city, block.region, block.remote, c_city, c_region, cand.place.remote
@@ -260,27 +255,16 @@ def jobs_for_candidate(
             req, block.n_required > 0, nice, block.n_nice > 0, text, exp, exp_ok, loc, loc_ok
         )
         scores = np.where(_live(block, only), scores, -1.0)
-        rows = _top(scores, limit)
-        for row in rows[scores[rows] >= 0]:
+        for row in _top(scores, block.ids, limit):
             m = Match(id=int(block.ids[row]), raw=float(scores[row]), score=0)
-            m.matched_skills = [index.skills.names[cols[c]] for c in req_sub[row].indices]
-            m.missing_skills = _row_skills(index, block, row, "skills", exclude=m.matched_skills)
-            m.matched_nice = [index.skills.names[cols[c]] for c in nice_sub[row].indices]
-            m.terms = _best_terms(index, text_sub, c_cols[keep], row)
+            required = sorted(index.skills.names[c] for c in _row(block.skill_rows, row)[0])
+            nice_names = sorted(index.skills.names[c] for c in _row(block.nice_rows, row)[0])
+            m.matched_skills = [n for n in required if index.skills.ids[n] in has]
+            m.missing_skills = [n for n in required if index.skills.ids[n] not in has]
+            m.matched_nice = [n for n in nice_names if index.skills.ids[n] in has]
+            m.terms = _best_terms(index, block.term_rows, row, weights)
             m.cand_years, m.job_floor = cand.years, _num(block.years[row])
-            m.experience = float(np.broadcast_to(exp, scores.shape)[row])
-            m.location = float(np.broadcast_to(loc, scores.shape)[row])
-            if not bool(np.broadcast_to(exp_ok, scores.shape)[row]):
-                m.experience = None
-            if not bool(np.broadcast_to(loc_ok, scores.shape)[row]):
-                m.location = None
+            m.experience = _at(exp, row) if _at(exp_ok, row) else None
+            m.location = _at(loc, row) if _at(loc_ok, row) else None
             matches.append(m)
     return _finish(matches, limit)
-
-
-def _row_skills(index: OrgIndex, block: Block, row: int, which: str, exclude) -> list[str]:
-    """A job's required skills (one row of a CSC matrix: jobs are few, so a column scan)."""
-    matrix = getattr(block, which)
-    mask = matrix.indices == row
-    cols = np.repeat(np.arange(matrix.shape[1]), np.diff(matrix.indptr))[mask]
-    return sorted(set(index.skills.names[c] for c in cols) - set(exclude))

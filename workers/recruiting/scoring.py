@@ -119,41 +119,75 @@ class CorpusStats:
         return float(idf(self.df.get(term, 0), self.n_docs))
 
 
-def _place_ids(job: Features, cand: Features):
-    # Both sides' names compared directly: equal names ↔ equal ids.
-    jc, jr = job.place.city, job.place.region
-    cc, cr = cand.place.city, cand.place.region
-    j_city = 0 if jc else -1
-    j_region = 1 if jr else -1
-    c_city = 0 if cc and cc == jc else (2 if cc else -1)
-    c_region = 1 if cr and cr == jr else (3 if cr else -1)
-    return j_city, j_region, c_city, c_region
+def _experience_py(years, floor, ceiling) -> tuple[float, bool]:
+    has_floor = floor is not None and floor > 0
+    applies = has_floor or ceiling is not None
+    if years is None:
+        return 0.5, applies
+    fit = 1.0
+    if has_floor and years < floor:
+        fit = min(1.0, max(0.0, 1 - (floor - years) / max(floor, 2)))
+    if ceiling is not None and years > ceiling + 1:
+        fit = min(fit, min(1.0, max(0.2, 1 - (years - ceiling - 1) / 5)))
+    return fit, applies
+
+
+def _location_py(job: Features, cand: Features, mode: int) -> tuple[float, bool]:
+    jp, cp = job.place, cand.place
+    applies = mode == 2 or jp.city is not None
+    if mode == 2:
+        return 1.0, applies
+    if jp.city and cp.city == jp.city:
+        return 1.0, applies
+    if jp.region and cp.region == jp.region:
+        return 0.6, applies
+    if cp.city is None:
+        if cp.remote:
+            return (0.3 if mode == 1 else 0.2), applies
+        return 0.5, applies
+    return 0.0, applies
 
 
 def job_mode(job: Features) -> int:
     return REMOTE_MODES.get(job.remote_option or "", 2 if job.place.remote else 0)
 
 
-def score_pair(job: Features, cand: Features, stats: CorpusStats) -> float:
-    """The naive score of one pair, one Python row at a time (the reference)."""
+class PreparedJob:
+    """What a job contributes to every pair, computed once per query."""
+
+    def __init__(self, job: Features, stats: CorpusStats):
+        self.job = job
+        self.query = {}
+        self.bound = 0.0
+        for term, tf in job.terms.items():
+            weight = (1.0 + math.log(tf)) * stats.idf(term)
+            self.query[term] = weight
+            self.bound += weight * (K1 + 1)
+        self.avgdl = max(stats.avgdl, 1.0)
+        self.mode = job_mode(job)
+
+
+def score_prepared(prep: PreparedJob, cand: Features) -> float:
+    """The naive score of one pair in plain Python: the per-row reference."""
+    job = prep.job
     req = len(job.required & cand.skills) / len(job.required) if job.required else 0.0
     nice = len(job.nice & cand.skills) / len(job.nice) if job.nice else 0.0
     dl = sum(cand.terms.values())
-    raw = bound = 0.0
-    for term, tf in job.terms.items():
-        weight = float(query_weight(tf)) * stats.idf(term)
-        bound += weight * (K1 + 1)
-        if term in cand.terms:
-            raw += weight * float(saturation(cand.terms[term], dl, stats.avgdl))
-    text = min(1.0, raw / bound / TEXT_FULL) if bound else 0.0
-    nan = float("nan")
-    exp, exp_ok = experience_fit(
-        nan if cand.years is None else cand.years,
-        nan if job.years is None else job.years,
-        nan if job.max_years is None else job.max_years,
-    )
-    j_city, j_region, c_city, c_region = _place_ids(job, cand)
-    loc, loc_ok = location_fit(j_city, j_region, job_mode(job), c_city, c_region, cand.place.remote)
-    return float(
-        combine(req, bool(job.required), nice, bool(job.nice), text, exp, exp_ok, loc, loc_ok)
-    )
+    norm = K1 * (1 - B + B * dl / prep.avgdl)
+    raw = 0.0
+    for term, weight in prep.query.items():
+        tf = cand.terms.get(term)
+        if tf:
+            raw += weight * tf * (K1 + 1) / (tf + norm)
+    text = min(1.0, raw / prep.bound / TEXT_FULL) if prep.bound else 0.0
+    exp, exp_ok = _experience_py(cand.years, job.years, job.max_years)
+    loc, loc_ok = _location_py(job, cand, prep.mode)
+    num = W_REQUIRED * req * bool(job.required) + W_NICE * nice * bool(job.nice) + W_TEXT * text
+    num += W_EXPERIENCE * exp * exp_ok + W_LOCATION * loc * loc_ok
+    den = W_REQUIRED * bool(job.required) + W_NICE * bool(job.nice) + W_TEXT
+    den += W_EXPERIENCE * exp_ok + W_LOCATION * loc_ok
+    return min(100.0, max(0.0, 100.0 * num / den))
+
+
+def score_pair(job: Features, cand: Features, stats: CorpusStats) -> float:
+    return score_prepared(PreparedJob(job, stats), cand)
