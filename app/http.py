@@ -9,18 +9,22 @@ errors, rate limiting and unhandled exceptions (500, never a stack trace).
 
 from __future__ import annotations
 
+import json
 import logging
+import types
 from http import HTTPStatus
 
 import marshmallow as ma
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
+from flask_smorest import pagination as _pagination
 from flask_smorest.pagination import PaginationParameters
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 log = logging.getLogger("kairos.http")
+JSON = "application/json"
 
 DEFAULT_CODES = {
     400: "VALIDATION_ERROR",
@@ -67,6 +71,17 @@ def error_response(status: int, code: str, message: str, errors: dict | None = N
     return resp
 
 
+def envelope_response(data, status: int = 200, headers: dict | None = None):
+    """A success envelope as a ready Response (flask-smorest passes it through): for hot
+    routes that build ``data`` themselves instead of dumping it with marshmallow."""
+    body = json.dumps(
+        {"status": "success", "data": data, "message": None, "meta": None},
+        separators=(",", ":"),
+        default=str,
+    )
+    return current_app.response_class(body, status=status, headers=headers, mimetype=JSON)
+
+
 def _http_exception(exc: HTTPException):
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
@@ -91,20 +106,51 @@ def _http_exception(exc: HTTPException):
     else:
         message = data.get("message") or HTTPStatus(status).phrase
     headers = dict(data.get("headers") or {})
-    if getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(exc.valid_methods)
+    if isinstance(exc, MethodNotAllowed):
+        headers["Allow"] = ", ".join(allowed_methods(request.path) or exc.valid_methods or ())
     return error_response(
         status, DEFAULT_CODES.get(status, HTTPStatus(status).name), message, errors, headers
     )
 
 
+RETRY_AFTER_503 = "5"  # seconds: every 503 says when to come back
+
+
 def _api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, exc.message, exc.errors)
+    headers = {"Retry-After": RETRY_AFTER_503} if exc.status == 503 else None
+    return error_response(exc.status, exc.code, exc.message, exc.errors, headers=headers)
+
+
+def _dependency_down(exc: Exception) -> bool:
+    """Redis or the database unreachable (or SQLite locked past its busy timeout): the
+    request may succeed later, so it is a 503 with Retry-After, not a 500."""
+    import redis
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        cue in text for cue in ("database is locked", "connect", "server closed", "timeout")
+    )
 
 
 def _unhandled(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_exception(exc)
+    if _dependency_down(exc):
+        log.error(
+            "dependency_unavailable",
+            extra={"path": request.path, "method": request.method, "error": str(exc)[:300]},
+        )
+        return error_response(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "A service the API depends on is unavailable; try again",
+            headers={"Retry-After": RETRY_AFTER_503},
+        )
     log.exception("unhandled_error", extra={"path": request.path, "method": request.method})
     return error_response(500, "INTERNAL_ERROR", "Internal server error")
 
@@ -160,11 +206,134 @@ def envelope_of(schema: ma.Schema | None) -> type | None:
     return _envelopes[name]
 
 
+# --- the contract: what every operation documents, derived from how it is declared -------------
+
+MAX_PAGE = 10_000  # page × page_size stays far inside any database's OFFSET range
+SECURITY = [{"bearer": []}, {"apiKey": []}]
+AUTH_MARK = "_kairos_auth"
+
+
+def mark_auth(fn, role: str, scope: str | None = None):
+    """Record on a view that it authenticates (``require`` does this), so the OpenAPI
+    document states its security and its 401/403 answers."""
+    setattr(fn, AUTH_MARK, (role, scope))
+    return fn
+
+
+def auth_of(fn) -> tuple[str, str | None] | None:
+    """(role, scope) of the ``require`` wrapping ``fn``, or None for a public view.
+
+    Reads the mark; failing that, recognizes ``require``'s wrapper by its code object and
+    reads role and scope from its closure (decorators copy ``__wrapped__``, never code)."""
+    for _ in range(32):
+        if fn is None:
+            return None
+        marked = getattr(fn, "__dict__", {}).get(AUTH_MARK)
+        if marked:
+            return marked
+        code = getattr(fn, "__code__", None)
+        if code is not None and code.co_qualname.startswith("require.<locals>") and fn.__closure__:
+            cells = dict(zip(code.co_freevars, fn.__closure__, strict=True))
+            if "role" in cells:
+                scope = cells["scope"].cell_contents if "scope" in cells else None
+                return cells["role"].cell_contents, scope
+        fn = getattr(fn, "__wrapped__", None)
+    return None
+
+
+def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
+    base = _unbounded_pagination_schema(def_page, def_page_size, def_max_page_size)
+    return type(
+        base.__name__,
+        (base,),
+        {"page": ma.fields.Integer(load_default=def_page, validate=ma.validate.Range(1, MAX_PAGE))},
+    )
+
+
+# flask-smorest builds the page/page_size schema in a module function with no upper bound on
+# `page`; a huge page overflowed the database's OFFSET (a 500). Every paginated route gets the
+# bound from here, documented as `maximum`.
+_unbounded_pagination_schema = _pagination._pagination_parameters_schema_factory
+_pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
+
+BODY_LOCATIONS = ("json", "form", "files", "json_or_form")
+
+
 class Blueprint(_Blueprint):
+    """flask-smorest's Blueprint with the envelope, and a contract every route is born with.
+
+    Each operation's OpenAPI entry gets, from how it is declared: 400 when it takes
+    arguments or is paginated; 413 and 415 when it takes a body; 404 when its path has
+    parameters; 401, 403 and its security when the view is wrapped by ``require`` (else
+    ``security: []``: public); 429 and 503 always. Routes add their own (409, 502…) with
+    ``@blp.alt_response``.
+    """
+
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}
     PAGINATION_HEADER_NAME = "X-Pagination"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_contract_doc)
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, **kwargs):
+        super().add_url_rule(rule, endpoint, view_func, **kwargs)
+        endpoint = self._endpoints[-1]
+        for method, info in self._docs[endpoint].items():
+            if method == "parameters":
+                continue
+            function = getattr(view_func, method) if isinstance(view_func, type) else view_func
+            info["contract"] = {"auth": auth_of(function), "path_params": "<" in rule}
+
+    @staticmethod
+    def _prepare_contract_doc(doc, doc_info, *, api, spec, method, **kwargs):
+        contract = doc_info.get("contract") or {}
+        responses = doc.setdefault("responses", {})
+        documented = {str(code) for code in responses}
+
+        def add(status: int, description: str | None = None) -> None:
+            if str(status) not in documented:
+                documented.add(str(status))
+                name = HTTPStatus(status).name
+                responses[status] = (
+                    name
+                    if description is None
+                    else {"description": description, "content": _error_content(api)}
+                )
+
+        manual = doc_info.get("manual_doc", {})
+        arguments = doc_info.get("arguments") or {}
+        declared = [*arguments.get("parameters", []), *manual.get("parameters", [])]
+        locations = {p.get("in") for p in declared if isinstance(p, dict)} - {"path"}
+        if "requestBody" in manual:
+            locations.add("json")
+        if locations or doc_info.get("pagination"):
+            add(400, "Invalid input (VALIDATION_ERROR, with field errors); nothing was written")
+        if "requestBody" in doc or locations & set(BODY_LOCATIONS):
+            add(413, "Body too large (PAYLOAD_TOO_LARGE)")
+            add(415, "Body is not JSON or a form (UNSUPPORTED_MEDIA_TYPE)")
+        if contract.get("path_params"):
+            add(404, "Not found, or another org's (*_NOT_FOUND)")
+        auth = contract.get("auth")
+        if auth is not None or manual.get("security"):
+            add(401, "Missing, invalid, expired or revoked credential (UNAUTHORIZED)")
+            add(403, "Role or API-key scope too low (FORBIDDEN)")
+            doc.setdefault("security", SECURITY)
+            if auth is not None:
+                role, scope = auth
+                needs = f"Requires the `{role}` role" + (
+                    f" and the `{scope}` scope" if scope else ""
+                )
+                doc["x-kairos-role"] = role
+                doc.setdefault("description", "")
+                doc["description"] = f"{needs}.\n\n{doc['description']}".strip()
+        elif "security" not in manual:
+            doc["security"] = []
+        add(429, "Rate limit exceeded (RATE_LIMITED), with Retry-After")
+        add(503, "A dependency (queue, database) is unavailable; try again")
+        return doc
 
     @staticmethod
     def _prepare_response_content(data):
@@ -201,8 +370,54 @@ def paginate(stmt, page_params: PaginationParameters, *order_by) -> list:
         ).all()
 
 
+def _error_content(api) -> dict:
+    return {api.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": api.ERROR_SCHEMA}}
+
+
+def allowed_methods(path: str) -> list[str]:
+    """Methods of the most specific rules matching ``path``.
+
+    Werkzeug's own answer (OPTIONS, 405) is the union over every matching rule, so
+    ``/jobs/search`` (POST) would also advertise ``/jobs/<job_id>``'s GET and DELETE, which the
+    document rightly does not list for that path."""
+    adapter = current_app.url_map.bind("localhost")
+    found: dict[str, int] = {}
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            rule, _args = adapter.match(path, method=method, return_rule=True)
+        except (MethodNotAllowed, NotFound):
+            continue
+        except HTTPException:  # a redirect: the rule exists for this method
+            found[method] = 99
+            continue
+        found[method] = len(rule.arguments)
+    if not found:
+        return []
+    fewest = min(found.values())
+    methods = [m for m, n in found.items() if n == fewest]
+    if "GET" in methods:
+        methods.append("HEAD")
+    return [*methods, "OPTIONS"]
+
+
+def _options_response(app):
+    response = app.response_class()
+    response.allow.update(allowed_methods(request.path))
+    return response
+
+
 class Api(_Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
+    # Every operation lists its real error statuses (see Blueprint); no catch-all "default".
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        app.make_default_options_response = types.MethodType(_options_response, app)
+        # The SSE stream also takes its credential as ?token= (EventSource sends no headers).
+        self.spec.components.security_scheme(
+            "tokenQuery", {"type": "apiKey", "in": "query", "name": "token"}
+        )
 
     def _register_error_handlers(self):
         register_error_handlers(self._app)

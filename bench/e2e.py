@@ -250,6 +250,16 @@ def run() -> dict:
     return {
         "bench": "e2e",
         "ratio": ratio(platform["tasks_per_s"], raw["tasks_per_s"]),
+        # One task at a time (idle system): the goal is platform p50 <= 2 x raw Celery's.
+        "serial_latency": {
+            "platform_p50_ms": platform["serial"]["p50_ms"],
+            "baseline_p50_ms": raw["serial"]["p50_ms"],
+            "platform_over_baseline_p50": ratio(
+                platform["serial"]["p50_ms"], raw["serial"]["p50_ms"]
+            ),
+            "platform_p99_ms": platform["serial"]["p99_ms"],
+            "baseline_p99_ms": raw["serial"]["p99_ms"],
+        },
         "platform": platform,
         "baseline": raw,
         "settings": {

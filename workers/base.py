@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task
 from celery.exceptions import Retry
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, update
 
 from app import events, metrics
 from app.config import get_settings
-from app.db import session_scope
+from app.db import get_engine
 from app.models import Task as TaskRow
 from app.platform.kinds import REGISTRY
 
@@ -71,6 +71,57 @@ class Attempt:
     number: int
     started: float
     last_write: float = 0.0
+    # The last stage and message the body reported: the end update writes them, so a finished
+    # row shows where the task ended, not the last throttled progress write.
+    stage: str | None = None
+    message: str | None = None
+
+
+# --- the row's state changes: built once, executed as plain statements ------------------------
+# Building an ORM UPDATE per call (and the session's synchronization of it) cost more CPU than
+# the database spent running it; these are compiled once per process and reused.
+
+_TASKS = TaskRow.__table__
+
+
+def _start_statement(states: tuple[str, ...]):
+    c = _TASKS.c
+    return (
+        update(_TASKS)
+        .where(c.id == bindparam("_id"), c.state.in_(states))
+        .values(
+            state="running",
+            attempts=c.attempts + 1,
+            started_at=bindparam("_now", type_=c.started_at.type),
+            updated_at=bindparam("_now", type_=c.updated_at.type),
+            worker=bindparam("_worker", type_=c.worker.type),
+        )
+        .returning(c.org_id, c.owner_id, c.kind, c.attempts)
+    )
+
+
+_START = _start_statement(("queued", "retrying"))
+# A redelivery: our own earlier attempt died with its process and the broker gave it back.
+_START_REDELIVERED = _start_statement(("queued", "retrying", "running"))
+_FINISH: dict[tuple[str, ...], object] = {}
+
+
+def _finish_statement(columns: tuple[str, ...]):
+    """``UPDATE … SET <columns> WHERE id=? AND state='running' AND attempts=?``, cached by
+    the set of columns (a handful of shapes: progress, success, failure, retry)."""
+    stmt = _FINISH.get(columns)
+    if stmt is None:
+        c = _TASKS.c
+        stmt = _FINISH[columns] = (
+            update(_TASKS)
+            .where(
+                c.id == bindparam("_id"),
+                c.state == "running",
+                c.attempts == bindparam("_attempt"),
+            )
+            .values({name: bindparam(name, type_=c[name].type) for name in columns})
+        )
+    return stmt
 
 
 def utcnow() -> datetime:
@@ -120,23 +171,10 @@ class TrackedTask(Task):
     def _start(self) -> Attempt | None:
         task_id = self.request.id
         redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-        now = utcnow()
-        takeover = [TaskRow.state.in_(("queued", "retrying"))]
-        if redelivered:
-            # Our own earlier attempt died with its process; the broker gave the message back.
-            takeover.append(TaskRow.state == "running")
-        with session_scope() as s:
-            row = s.execute(
-                update(TaskRow)
-                .where(TaskRow.id == task_id, or_(*takeover))
-                .values(
-                    state="running",
-                    attempts=TaskRow.attempts + 1,
-                    started_at=now,
-                    updated_at=now,
-                    worker=self.request.hostname,
-                )
-                .returning(TaskRow.org_id, TaskRow.owner_id, TaskRow.kind, TaskRow.attempts)
+        stmt = _START_REDELIVERED if redelivered else _START
+        with get_engine().begin() as conn:
+            row = conn.execute(
+                stmt, {"_id": task_id, "_now": utcnow(), "_worker": self.request.hostname}
             ).first()
         if row is None:
             log.info("task_skipped", extra={"task_id": task_id, "redelivered": redelivered})
@@ -155,23 +193,23 @@ class TrackedTask(Task):
 
     def _finish(self, attempt: Attempt, **values) -> bool:
         """End the attempt, unless it was cancelled or superseded meanwhile."""
-        now = utcnow()
-        with session_scope() as s:
-            return bool(
-                s.execute(
-                    update(TaskRow)
-                    .where(
-                        TaskRow.id == attempt.task_id,
-                        TaskRow.state == "running",
-                        TaskRow.attempts == attempt.number,
-                    )
-                    .values(updated_at=now, **values)
-                ).rowcount
-            )
+        values["updated_at"] = utcnow()
+        stmt = _finish_statement(tuple(values))
+        with get_engine().begin() as conn:
+            changed = conn.execute(
+                stmt, {**values, "_id": attempt.task_id, "_attempt": attempt.number}
+            ).rowcount
+        return bool(changed)
 
     def _succeed(self, attempt: Attempt, result) -> None:
         if self._finish(
-            attempt, state="succeeded", result=result, progress=100, finished_at=utcnow()
+            attempt,
+            state="succeeded",
+            result=result,
+            progress=100,
+            stage=attempt.stage,
+            message=attempt.message,
+            finished_at=utcnow(),
         ):
             metrics.TASKS_SUCCEEDED.labels(attempt.kind).inc()
             metrics.TASK_DURATION.labels(attempt.kind).observe(time.monotonic() - attempt.started)
@@ -179,7 +217,14 @@ class TrackedTask(Task):
 
     def _fail(self, attempt: Attempt, code: str, message: str) -> None:
         error = {"code": code, "message": message}
-        if self._finish(attempt, state="failed", error=error, finished_at=utcnow()):
+        if self._finish(
+            attempt,
+            state="failed",
+            error=error,
+            stage=attempt.stage,
+            message=attempt.message,
+            finished_at=utcnow(),
+        ):
             metrics.TASKS_FAILED.labels(attempt.kind, code).inc()
             metrics.TASK_DURATION.labels(attempt.kind).observe(time.monotonic() - attempt.started)
             log.info("task_failed", extra={"task_id": attempt.task_id, "code": code})
@@ -215,6 +260,7 @@ class TrackedTask(Task):
         """Report progress; raises :class:`Stop` if the task was cancelled meanwhile."""
         attempt = self.attempt
         percent = max(0, min(100, int(percent)))
+        attempt.stage, attempt.message = stage, message
         now = time.monotonic()
         if now - attempt.last_write >= PROGRESS_WRITE_INTERVAL:
             attempt.last_write = now

@@ -203,9 +203,14 @@ class FeedConnection:
         task, _created = task_service.submit(self.principal, kind, params, key)
         if seed:
             self.seed_tasks.add(task.id)
-        from app.platform.task_routes import task_json
-
-        self.send({"type": "ack", "of": "submit", "task_id": task.id, "task": task_json(task)})
+        self.send(
+            {
+                "type": "ack",
+                "of": "submit",
+                "task_id": task.id,
+                "task": task_service.task_json(task),
+            }
+        )
         self.listener.put(("subscribe", (task.id, None)))
 
 

@@ -9,13 +9,14 @@ import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 
-from app.http import ApiError, Blueprint, Schema, paginate
+from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema, envelope_response, paginate
 from app.models import Task
 from app.models.platform import TASK_STATES
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.feed import sse_response, wait_for_end
 from app.platform.kinds import REGISTRY
+from app.platform.task_service import task_json
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="The task pipeline")
 
@@ -24,12 +25,16 @@ _WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
 
 
 class TaskSubmitSchema(Schema):
-    kind = ma.fields.String(required=True, metadata={"example": "platform.diagnostic"})
+    kind = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"example": "platform.diagnostic"},
+    )
     params = ma.fields.Dict(load_default=dict, metadata={"example": {"steps": 3, "sleep": 0.1}})
 
 
 class TaskQuerySchema(Schema):
-    kind = ma.fields.String()
+    kind = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
     state = ma.fields.String(validate=ma.validate.OneOf(TASK_STATES))
 
 
@@ -104,16 +109,73 @@ def params_json_schema(schema_cls) -> dict:
     return plugin.converter.schema2jsonschema(schema_cls)
 
 
-_task_schema = TaskSchema()
-
-
-def task_json(task) -> dict:
-    return _task_schema.dump(task)
-
-
 def _prefer_wait() -> int | None:
     match = _WAIT.search(request.headers.get("Prefer", ""))
     return min(int(match.group(1)), MAX_WAIT) if match else None
+
+
+def _params_component(spec, kind) -> str:
+    """The component name of a kind's params schema, registering it once per schema class
+    (kinds may share one; apispec warns about a class registered under two names)."""
+    from apispec.ext.marshmallow.common import make_schema_key
+
+    converter = next(p.converter for p in spec.plugins if hasattr(p, "converter"))
+    name = converter.refs.get(make_schema_key(kind.schema()))
+    if name is None:
+        name = f"TaskParams_{kind.name.replace('.', '_')}"
+        spec.components.schema(name, schema=kind.schema)
+    return name
+
+
+def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
+    """POST /tasks takes one of the public kinds, each with its own params: a `oneOf` on
+    `kind`, so the document says exactly what the server accepts (built when the app
+    registers the blueprint, after every workload registered its kinds)."""
+    body = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
+    schema = body.get("schema")
+    if not (isinstance(schema, TaskSubmitSchema) or schema is TaskSubmitSchema):
+        return doc
+    variants = []
+    for kind in sorted((k for k in REGISTRY.values() if k.public), key=lambda k: k.name):
+        variants.append(
+            {
+                "type": "object",
+                "title": kind.name,
+                "properties": {
+                    "kind": {"type": "string", "enum": [kind.name]},
+                    "params": {"$ref": f"#/components/schemas/{_params_component(spec, kind)}"},
+                },
+                "required": ["kind"],
+                "additionalProperties": False,
+            }
+        )
+    body["schema"] = {"oneOf": variants}
+    body["example"] = {"kind": "platform.diagnostic", "params": {"steps": 3, "sleep": 0.1}}
+    return doc
+
+
+blp._prepare_doc_cbks.append(_submit_body_doc)
+
+SUBMIT_HEADERS = [
+    {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "required": False,
+        "description": "Same key and caller → the same task (409 if the params differ)",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+    },
+    {
+        "in": "header",
+        "name": "Prefer",
+        "required": False,
+        "description": f"`wait=N`: hold the answer up to N ≤ {MAX_WAIT} s for the task to end",
+        "schema": {"type": "string", "pattern": "^wait=([0-9]|[12][0-9]|30)$"},
+    },
+]
+
+
+def _conflict(description: str):
+    return blp.alt_response(409, schema=ErrorEnvelopeSchema, description=description)
 
 
 @blp.route("/tasks")
@@ -127,6 +189,8 @@ class Tasks(MethodView):
         description="Finished within Prefer: wait=N, "
         "or the earlier task of the same Idempotency-Key",
     )
+    @_conflict("Idempotency-Key was used for a different request (CONFLICT)")
+    @blp.doc(parameters=SUBMIT_HEADERS)
     def post(self, body):
         """Submit a task of any registered kind.
 
@@ -149,7 +213,8 @@ class Tasks(MethodView):
             task = wait_for_end(principal, task, wait)
             headers["Preference-Applied"] = f"wait={wait}"
         finished = task.state in ("succeeded", "failed", "cancelled")
-        return task, 202 if created and not finished else 200, headers
+        status = 202 if created and not finished else 200
+        return envelope_response(task_json(task), status, headers)
 
     @require("viewer")
     @blp.arguments(TaskQuerySchema, location="query")
@@ -167,10 +232,11 @@ class TaskById(MethodView):
     @blp.response(200, TaskSchema)
     def get(self, task_id):
         """Read a task: state, progress, result or error."""
-        return task_service.get(current_principal(), task_id)
+        return envelope_response(task_json(task_service.get(current_principal(), task_id)))
 
     @require("member")
     @blp.response(200, TaskSchema)
+    @_conflict("The task has already finished (CONFLICT)")
     def delete(self, task_id):
         """Cancel a task that has not finished (409 if it has)."""
         return task_service.cancel(current_principal(), task_id)
@@ -179,6 +245,7 @@ class TaskById(MethodView):
 @blp.route("/tasks/<task_id>/retry", methods=["POST"])
 @require("member")
 @blp.response(202, TaskSchema)
+@_conflict("Only a failed or cancelled task can be retried (CONFLICT)")
 def retry_task(task_id):
     """Run a failed or cancelled task again, as a new task linked by `retried_from`."""
     task = task_service.retry(current_principal(), task_id)
@@ -187,12 +254,36 @@ def retry_task(task_id):
 
 @blp.route("/tasks/<task_id>/events", methods=["GET"])
 @blp.doc(
+    security=[{"bearer": []}, {"apiKey": []}, {"tokenQuery": []}],
+    parameters=[
+        {
+            "in": "query",
+            "name": "token",
+            "required": False,
+            "description": "Access token or API key, for `EventSource` (which sends no headers)",
+            "schema": {"type": "string", "maxLength": 4096},
+        },
+        {
+            "in": "query",
+            "name": "last_event_id",
+            "required": False,
+            "description": "Resume after this event id (also the `Last-Event-ID` header)",
+            "schema": {"type": "string", "pattern": r"^[0-9]{1,20}(-[0-9]{1,20})?$"},
+        },
+        {
+            "in": "header",
+            "name": "Last-Event-ID",
+            "required": False,
+            "schema": {"type": "string", "pattern": r"^[0-9]{1,20}(-[0-9]{1,20})?$"},
+        },
+    ],
     responses={
         200: {
             "description": "text/event-stream of task events",
-            "content": {"text/event-stream": {}},
-        }
-    }
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        400: "BAD_REQUEST",
+    },
 )
 def task_events(task_id):
     """Server-Sent Events: the task's events so far, then live ones until it ends.

@@ -70,7 +70,7 @@ def test_a_failing_task_ends_failed_with_its_error_code(api):
         ({"kind": "platform.send_mail", "params": {}}, "kind"),  # internal kinds are not public
         ({"params": {}}, "kind"),
         ({"kind": "platform.diagnostic", "params": {"steps": "many"}}, "params"),
-        ({"kind": "platform.diagnostic", "params": {"steps": 2, "fail_at": 3}}, "params"),
+        ({"kind": "platform.diagnostic", "params": {"steps": 2, "fail_at": 0}}, "params"),
         ({"kind": "platform.diagnostic", "params": {"sleep": -1}}, "params"),
         ({"kind": "platform.diagnostic", "params": {"bogus": 1}}, "params"),
         ({"kind": "platform.diagnostic", "extra": True}, "extra"),

@@ -1,0 +1,124 @@
+"""The published contract: what the OpenAPI document promises is what the server does."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models import Task
+from tests.factories import count
+
+TASKS = "/api/v1/tasks"
+
+
+@pytest.fixture(scope="module")
+def spec(platform):
+    import requests
+
+    return requests.get(platform.base_url + "/api/openapi.json", timeout=30).json()
+
+
+def _operations(spec):
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method != "parameters":
+                yield path, method, op
+
+
+def test_every_operation_lists_its_error_statuses_and_its_auth(spec):
+    for path, method, op in _operations(spec):
+        codes = set(op["responses"])
+        where = f"{method.upper()} {path}"
+        assert "default" not in codes, where  # no catch-all: each status is stated
+        assert {"429", "503"} <= codes, where
+        if "{" in path:
+            assert "404" in codes, where
+        if "requestBody" in op or any(p["in"] == "query" for p in op.get("parameters", [])):
+            assert "400" in codes, where
+        if "requestBody" in op:
+            assert {"413", "415"} <= codes, where
+        assert "security" in op, where
+        if op["security"]:
+            assert {"401", "403"} <= codes, where
+
+
+def test_routes_behind_require_state_their_role_and_public_ones_state_no_security(spec):
+    submit = spec["paths"][TASKS]["post"]
+    assert submit["x-kairos-role"] == "member"
+    assert {"bearer": []} in submit["security"]
+    assert spec["paths"]["/api/v1/health"]["get"]["security"] == []
+    assert spec["paths"]["/api/v1/auth/register"]["post"]["security"] == []
+    stream = spec["paths"][f"{TASKS}/{{task_id}}/events"]["get"]
+    assert {"tokenQuery": []} in stream["security"] and "401" in stream["responses"]
+
+
+def test_pages_are_bounded_in_the_document_and_a_huge_page_is_a_400(api, spec):
+    params = {p["name"]: p for p in spec["paths"][TASKS]["get"]["parameters"]}
+    assert params["page"]["schema"]["maximum"] == 10_000
+    assert params["page_size"]["schema"]["maximum"] == 100
+    resp = api.get(TASKS, params={"page": 10**18})
+    assert resp.status_code == 400, resp.text
+    assert "page" in resp.json()["errors"]
+    assert api.get(TASKS, params={"page": 10_000}).json()["data"] == []
+
+
+def test_submit_documents_each_public_kind_with_its_own_params(spec):
+    body = spec["paths"][TASKS]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    variants = {v["properties"]["kind"]["enum"][0]: v for v in body["oneOf"]}
+    assert "platform.diagnostic" in variants and "platform.send_mail" not in variants
+    diagnostic = variants["platform.diagnostic"]
+    assert diagnostic["additionalProperties"] is False
+    ref = diagnostic["properties"]["params"]["$ref"].rsplit("/", 1)[1]
+    params = spec["components"]["schemas"][ref]
+    assert params["additionalProperties"] is False
+    assert params["properties"]["steps"]["maximum"] == 100_000
+    headers = {p["name"]: p for p in spec["paths"][TASKS]["post"]["parameters"]}
+    assert headers["Idempotency-Key"]["schema"]["maxLength"] == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "platform.diagnostic", "surprise": 1},
+        {"kind": "platform.diagnostic", "params": {"steps": 1, "surprise": 1}},
+        {"kind": "x" * 65},
+    ],
+)
+def test_unknown_fields_and_overlong_strings_are_refused_and_nothing_is_written(api, body):
+    before = count(Task)
+    resp = api.post(TASKS, json=body)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["code"] == "VALIDATION_ERROR"
+    assert count(Task) == before
+
+
+def test_options_and_405_list_only_the_methods_of_that_path(api):
+    # /careers/jobs/search also matches /careers/jobs/<job_id> (GET, DELETE): not its methods.
+    resp = api.request("OPTIONS", "/api/v1/careers/jobs/search")
+    assert set(resp.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    resp = api.request("PUT", "/api/v1/careers/jobs/search", json={})
+    assert resp.status_code == 405
+    assert set(resp.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    resp = api.request("OPTIONS", f"{TASKS}/some-id")
+    assert set(resp.headers["Allow"].split(", ")) == {"GET", "HEAD", "DELETE", "OPTIONS"}
+
+
+def test_the_fast_task_answer_is_exactly_what_the_documented_schema_dumps(api, platform):
+    from app.db import session_scope
+    from app.platform.task_routes import TaskSchema, task_json
+
+    done = api.wait(api.submit(steps=2)["id"])
+    failed = api.wait(api.submit(steps=2, fail_at=1)["id"])
+    queued = api.post(TASKS, json={"kind": "platform.diagnostic"}).json()["data"]
+    for task in (done, failed, queued):
+        with session_scope() as s:
+            row = s.get(Task, task["id"])
+            assert task_json(row) == TaskSchema().dump(row)
+        assert set(task) == set(TaskSchema().fields)
+
+
+def test_a_finished_task_shows_its_final_stage_and_message(api):
+    done = api.wait(api.submit(steps=3)["id"])
+    assert done["state"] == "succeeded"
+    assert (done["stage"], done["message"]) == ("step", "step 3 of 3")
+    failed = api.wait(api.submit(steps=3, fail_at=3)["id"])
+    assert (failed["stage"], failed["message"]) == ("step", "step 2 of 3")
