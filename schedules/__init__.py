@@ -26,6 +26,12 @@ SCHEDULE = {
         "schedule": schedule(1.0),
         "options": {"queue": "probes", "expires": 2},
     },
+    # Recruiting: the matching index journal only needs to outlive the workers' caches.
+    "recruiting.trim_index_journal": {
+        "task": "recruiting.trim_index_journal",
+        "schedule": schedule(3600.0),
+        "options": {"queue": "default", "expires": 3000},
+    },
     "monitoring.prune": {
         "task": "monitoring.prune",
         "schedule": schedule(3600.0),

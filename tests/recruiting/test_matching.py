@@ -216,3 +216,17 @@ def test_asking_for_openai_without_an_llm_fails_clearly(api, hiring):
     )
     task = resp.json()["data"]
     assert task["state"] == "failed" and task["error"]["code"] == "LLM_NOT_CONFIGURED"
+
+
+def test_a_trimmed_journal_makes_the_worker_rebuild_instead_of_missing_writes(api, hiring):
+    from workers.recruiting.store import trim_journal
+
+    job, people = hiring
+    match(api, "candidates_for_job", job_id=job["id"])  # cached at the current version
+    newcomer = make_candidate(
+        api, full_name="Late Arrival", skills=["Python", "FastAPI", "PostgreSQL", "Kubernetes"]
+    )
+    assert trim_journal(days=0) >= 1  # the newcomer's journal entry is gone
+    result = match(api, "candidates_for_job", job_id=job["id"])
+    assert newcomer["id"] in [m["candidate_id"] for m in result["matches"]]
+    assert result["considered"] == 5

@@ -22,8 +22,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from app.db import session_scope
 from app.models.recruiting import Candidate, IndexChange, IndexState, Job
@@ -33,6 +34,7 @@ from workers.recruiting.profiles import Features, candidate_features, job_featur
 log = logging.getLogger("kairos.recruiting.index")
 
 MAX_ORGS = 16
+JOURNAL_DAYS = 7
 HIRING = ("draft", "open", "on_hold")
 CANDIDATE_COLUMNS = (
     "id",
@@ -118,12 +120,23 @@ def build(org_id: str) -> OrgIndex:
     return index
 
 
+class JournalGap(Exception):
+    """The journal no longer holds every change since the index's version: rebuild."""
+
+
 def refresh(index: OrgIndex) -> int:
     """Replay the journal onto ``index``; returns how many rows changed."""
     with session_scope() as s:
         version = _version(s, index.org_id)
         if version <= index.version:
             return 0
+        first = s.scalar(
+            select(func.min(IndexChange.version)).where(
+                IndexChange.org_id == index.org_id, IndexChange.version > index.version
+            )
+        )
+        if first is None or first > index.version + 1:
+            raise JournalGap(index.org_id)
         changes = s.execute(
             select(IndexChange.entity, IndexChange.entity_id, IndexChange.op)
             .where(
@@ -154,12 +167,18 @@ def index_for(org_id: str):
             if index is not None:
                 _cache.move_to_end(org_id)
         if index is not None:
-            refresh(index)
-            if index.candidates.needs_rebuild() or index.jobs.needs_rebuild():
+            try:
+                refresh(index)
+            except JournalGap:
+                index = None
+            if index is not None and (
+                index.candidates.needs_rebuild() or index.jobs.needs_rebuild()
+            ):
                 index = None
         if index is None:
             index = build(org_id)
-            refresh(index)
+            with contextlib.suppress(JournalGap):  # only if trimmed mid-build: next time
+                refresh(index)
             with _guard:
                 _cache[org_id] = index
                 while len(_cache) > MAX_ORGS:
@@ -174,3 +193,12 @@ def forget(org_id: str | None = None) -> None:
             _cache.clear()
         else:
             _cache.pop(org_id, None)
+
+
+def trim_journal(days: int = JOURNAL_DAYS) -> int:
+    """Delete journal entries older than ``days``; returns how many."""
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    with session_scope() as s:
+        removed = s.execute(delete(IndexChange).where(IndexChange.at < cutoff)).rowcount
+    log.info("recruiting_journal_trimmed", extra={"removed": removed})
+    return removed

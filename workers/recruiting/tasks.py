@@ -13,3 +13,12 @@ def match(self, **params):
     from workers.recruiting.matching_task import run_match
 
     return run_match(self, params)
+
+
+@celery.task(name="recruiting.trim_index_journal", ignore_result=True)
+def trim_index_journal():
+    """Beat: drop index journal entries older than a week. A worker whose cached index is
+    older than what remains sees the gap and rebuilds (``store.refresh``)."""
+    from workers.recruiting.store import trim_journal
+
+    trim_journal()
