@@ -98,6 +98,18 @@ def _wait_port(port: int, timeout: float = 15) -> None:
     raise TimeoutError(f"target server on {port} did not start")
 
 
+def _wait_beat(beat, client, timeout: float = 60) -> None:
+    """Beat sends only while it holds its Redis lock; wait until it does."""
+    from schedules.scheduler import LOCK_KEY
+
+    deadline = time.monotonic() + timeout
+    while not client.get(LOCK_KEY):
+        beat.check()
+        if time.monotonic() > deadline:
+            raise TimeoutError("beat did not take its lock")
+        time.sleep(0.2)
+
+
 # --- seeding and measuring ---------------------------------------------------------------------
 
 
@@ -111,7 +123,8 @@ def _paths(n: int) -> list[str]:
     return out
 
 
-def seed(n: int, base: str) -> tuple[str, dict[str, str]]:
+def seed(n: int, base: str, start: datetime | None = None) -> tuple[str, dict[str, str]]:
+    """N monitors whose first checks fall on their phases from ``start`` on."""
     from sqlalchemy import insert
 
     from app.db import session_scope
@@ -120,7 +133,7 @@ def seed(n: int, base: str) -> tuple[str, dict[str, str]]:
     from workers.monitoring.recorder import next_due
 
     now = datetime.now(UTC)
-    start = now + timedelta(seconds=5)
+    start = start or now + timedelta(seconds=5)
     org_id = str(uuid.uuid4())
     paths = {}
     rows = []
@@ -232,9 +245,6 @@ def platform_run(n: int) -> dict:
             "targets", [sys.executable, "-m", "bench.monitoring_scale", "serve", str(port)], env
         )
         _wait_port(port)
-        t_seed = time.monotonic()
-        seed(n, f"http://127.0.0.1:{port}")
-        seed_s = time.monotonic() - t_seed
         worker = stack.start(
             "probes-worker",
             [
@@ -248,7 +258,14 @@ def platform_run(n: int) -> dict:
 
         wait_worker(worker, stack.redis)
         beat = stack.start("beat", [str(BIN / "kairos"), "beat"], env)
-        time.sleep(WARMUP_S)
+        _wait_beat(beat, stack.redis)
+        # Worker and beat are up before the first monitor is due: the window then measures
+        # the steady state, not the catch-up of checks that fell due while processes started.
+        t_seed = time.monotonic()
+        start = datetime.now(UTC) + timedelta(seconds=10 + n / 1000)
+        seed(n, f"http://127.0.0.1:{port}", start)
+        seed_s = time.monotonic() - t_seed
+        time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + WARMUP_S)
         worker.check()
         beat.check()
         t0 = datetime.now(UTC)

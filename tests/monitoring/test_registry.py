@@ -128,3 +128,12 @@ def test_an_unreachable_registry_is_a_connection_error():
     result = probe("127.0.0.1:1/library/nginx")
     assert (result.status, result.error_code) == ("NOT_AVAILABLE", "CONNECTION_ERROR")
     assert "Could not reach the registry 127.0.0.1:1" in result.message
+
+
+def test_a_named_registry_is_spoken_to_over_https_unless_listed_insecure(registry):
+    named = f"localhost:{registry.api.port}/library/nginx"
+    over_tls = probe(named)
+    assert (over_tls.status, over_tls.error_code) == ("NOT_AVAILABLE", "CONNECTION_ERROR")
+    assert registry.api.requests == []  # a TLS hello is not an HTTP request
+    listed = probe(named, insecure=(f"localhost:{registry.api.port}",))
+    assert listed.status == "AVAILABLE", listed.message

@@ -236,3 +236,15 @@ def test_metrics_count_checks_and_show_resources_up(api, site, platform):
     with settings(monitoring_metrics_resources=0):
         text = requests.get(platform.base_url + "/metrics", timeout=10).text
     assert "kairos_monitoring_resource_up{" not in text
+
+
+def test_a_lease_that_ran_out_is_claimed_again(api, site, open_network):
+    rid = add_resource(org_of(api), f"{site.url}/ok", timeout=5)
+    [first] = scheduler.claim(org_id=org_of(api))
+    assert scheduler.claim(org_id=org_of(api)) == []
+    # The worker holding it died: once the lease (timeout + queueing allowance) is over,
+    # the resource is claimed again.
+    later = datetime.now(UTC) + recorder.lease_for(5) + timedelta(seconds=1)
+    [again] = scheduler.claim(now=later, org_id=org_of(api))
+    assert again["id"] == first["id"] == rid
+    assert again["lease_until"] > first["lease_until"]

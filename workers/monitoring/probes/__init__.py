@@ -100,9 +100,10 @@ async def probe(spec: ProbeSpec, policy: Policy, settings=None) -> ProbeResult:
 
 async def _one(spec: ProbeSpec, policy: Policy, settings, gate: asyncio.Semaphore) -> Outcome:
     if spec.due_at is not None:
-        wait = (spec.due_at - datetime.now(UTC)).total_seconds()
-        if wait > 0:  # claimed a little ahead of time: start on the dot
-            await asyncio.sleep(wait)
+        # Claimed a little ahead of time: start on the dot, never before (the event loop may
+        # wake a timer up to its clock resolution early).
+        while (wait := (spec.due_at - datetime.now(UTC)).total_seconds()) > 0:
+            await asyncio.sleep(wait + 0.001)
     async with gate:
         started_at = datetime.now(UTC)
         lag = (started_at - spec.due_at).total_seconds() if spec.due_at else None
