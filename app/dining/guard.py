@@ -26,6 +26,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from app.dining import allergens as vocab
 
@@ -119,6 +120,17 @@ class Verdict:
 # --- building the inputs ------------------------------------------------------------------------
 
 
+# Menus repeat the same words thousands of times across a catalog: read each text once.
+@lru_cache(maxsize=65536)
+def _text_allergens(text: str) -> frozenset[str]:
+    return frozenset(vocab.ingredient_allergens(text))
+
+
+@lru_cache(maxsize=4096)
+def _priors(cuisines: tuple[str, ...]) -> dict[str, float]:
+    return vocab.cuisine_priors(cuisines)
+
+
 def canonical(name: str) -> str | None:
     return vocab.normalize(name)
 
@@ -154,7 +166,7 @@ def _declared(name) -> set[str]:
     known = canonical(name)
     if known:
         return {known}
-    return vocab.ingredient_allergens(str(name)) or {str(name).strip().lower()}
+    return set(_text_allergens(str(name))) or {str(name).strip().lower()}
 
 
 def facts_of(
@@ -178,7 +190,7 @@ def facts_of(
         # A dish name can carry an allergen its ingredient list forgot ("peanut noodles").
         texts += [t for t in (get("name"), get("description")) if t]
         for text in texts:
-            inferred |= vocab.ingredient_allergens(str(text))
+            inferred |= _text_allergens(str(text))
     return AllergenFacts(
         frozenset(declared),
         frozenset(inferred - declared),
@@ -210,7 +222,7 @@ def assess(allergies: Iterable[Allergy], facts: AllergenFacts) -> Verdict:
     allergies = list(allergies)
     blocked_by: list[str] = []
     warnings: list[dict] = []
-    priors = vocab.cuisine_priors(facts.cuisines)
+    priors = _priors(facts.cuisines) if facts.cuisines else {}
     for allergy in allergies:
         name, severity = allergy.allergen, allergy.severity
         if name in facts.present:
@@ -230,7 +242,7 @@ def assess(allergies: Iterable[Allergy], facts: AllergenFacts) -> Verdict:
                 }
             )
         elif not facts.has_menu and priors.get(name, 0.0) >= PRIOR_WARNING:
-            cuisine = next(c for c in facts.cuisines if name in vocab.cuisine_priors([c]))
+            cuisine = next(c for c in facts.cuisines if name in _priors((c,)))
             warnings.append(
                 {
                     "allergen": name,

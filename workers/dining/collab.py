@@ -67,11 +67,8 @@ class ItemItem:
         items = [i for i, w in liked.items() if w > 0]
         if not items or self.S.nnz == 0:
             return out
-        x = sparse.csr_matrix(
-            (np.asarray([liked[i] for i in items], np.float32), ([0] * len(items), items)),
-            shape=(1, self.n_items),
-        )
-        out = np.asarray((x @ self.S).todense()).ravel()
+        weights = np.asarray([liked[i] for i in items], dtype=np.float32)
+        out = np.asarray(self.S[items].T @ weights).ravel()
         top = out.max()
         return out / top if top > 0 else out
 

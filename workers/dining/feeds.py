@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.db import session_scope
 from app.dining import guard
-from app.models.dining import DiningUser, Feed, Interaction, Restaurant
+from app.models.dining import DiningUser, Feed, Interaction, MenuItem, Restaurant
 from workers.dining.collab import ItemItem, signal
 from workers.dining.ranking import Catalog, Place, Profile, Ranker
 
@@ -36,7 +37,13 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def place_of(row: Restaurant) -> Place:
+def place_of(row, menu=None) -> Place:
+    """A Place from a ``Restaurant`` row (its menu loaded), or from a plain row of the
+    restaurant's columns and its menu as dicts (the catalog's bulk read)."""
+    if menu is None:
+        facts = guard.facts_of_restaurant(row)
+    else:
+        facts = guard.facts_of(row.declared_allergens, menu, row.cuisines)
     return Place(
         id=row.id,
         name=row.name,
@@ -47,10 +54,34 @@ def place_of(row: Restaurant) -> Place:
         lon=row.lon,
         area=row.area,
         ambience=tuple(row.ambience or ()) + tuple(row.tags or ()),
-        facts=guard.facts_of_restaurant(row),
+        facts=facts,
         city=row.city,
         description=row.description,
     )
+
+
+class Seen(NamedTuple):
+    """One interaction as the ranking needs it (read as plain rows: an org has many)."""
+
+    restaurant_id: str
+    kind: str
+    rating: float | None
+    rating_scale: str | None
+
+    rating_unit = Interaction.rating_unit  # the model's one rule for rating scales
+
+
+_SEEN = (
+    Interaction.restaurant_id,
+    Interaction.kind,
+    Interaction.rating,
+    Interaction.rating_scale,
+)
+_PLACE = tuple(
+    getattr(Restaurant, c)
+    for c in ("id", "name", "cuisines", "price_tier", "rating", "lat", "lon", "area", "ambience",
+              "tags", "declared_allergens", "city", "description")
+)  # fmt: skip
 
 
 def liking(interactions) -> float:
@@ -121,13 +152,28 @@ def org_ranker(s, org_id: str) -> Ranker:
 
 
 def _build_ranker(s, org_id: str) -> Ranker:
-    rows = s.scalars(
-        select(Restaurant)
+    menus: dict[str, list[dict]] = {}
+    for rid, name, description, ingredients, declared in s.execute(
+        select(
+            MenuItem.restaurant_id,
+            MenuItem.name,
+            MenuItem.description,
+            MenuItem.ingredients,
+            MenuItem.declared_allergens,
+        )
+        .join(Restaurant, Restaurant.id == MenuItem.restaurant_id)
         .where(Restaurant.org_id == org_id)
-        .options(selectinload(Restaurant.menu_items))
-        .order_by(Restaurant.id)
-    ).all()
-    catalog = Catalog(place_of(r) for r in rows)
+    ):
+        menus.setdefault(rid, []).append(
+            {
+                "name": name,
+                "description": description,
+                "ingredients": ingredients,
+                "declared_allergens": declared,
+            }
+        )
+    rows = s.execute(select(*_PLACE).where(Restaurant.org_id == org_id).order_by(Restaurant.id))
+    catalog = Catalog(place_of(r, menus.get(r.id, ())) for r in rows)
     likings = org_likings(s, org_id)
     users = {u: n for n, u in enumerate(sorted({u for u, _ in likings}))}
     triples = [
@@ -139,8 +185,11 @@ def _build_ranker(s, org_id: str) -> Ranker:
 def org_likings(s, org_id: str) -> dict[tuple[str, str], float]:
     """(user id, restaurant id) → liking, over the org's whole interactions matrix."""
     grouped: dict[tuple[str, str], list] = {}
-    for row in s.scalars(select(Interaction).where(Interaction.org_id == org_id)):
-        grouped.setdefault((row.user_id, row.restaurant_id), []).append(row)
+    for user_id, *rest in s.execute(
+        select(Interaction.user_id, *_SEEN).where(Interaction.org_id == org_id)
+    ):
+        seen = Seen(*rest)
+        grouped.setdefault((user_id, seen.restaurant_id), []).append(seen)
     return {key: liking(rows) for key, rows in grouped.items()}
 
 
@@ -148,8 +197,11 @@ def profiles(s, users: list[DiningUser]) -> dict[str, Profile]:
     """Profiles (preferences, allergies, own history) for many users in three queries."""
     ids = [u.id for u in users]
     history: dict[str, dict[str, list]] = {i: {} for i in ids}
-    for row in s.scalars(select(Interaction).where(Interaction.user_id.in_(ids))):
-        history[row.user_id].setdefault(row.restaurant_id, []).append(row)
+    for user_id, *rest in s.execute(
+        select(Interaction.user_id, *_SEEN).where(Interaction.user_id.in_(ids))
+    ):
+        seen = Seen(*rest)
+        history[user_id].setdefault(seen.restaurant_id, []).append(seen)
     return {
         u.id: Profile.from_preferences(
             u.uid,

@@ -1,7 +1,7 @@
 """Ranking restaurants for one user: plain data in, scored and explained results out.
 
 Every signal is a number in 0..1 per restaurant, computed for the whole catalog at once
-(numpy / scipy.sparse), and the fit score is their weighted mean over the signals this user
+(numpy), and the fit score is their weighted mean over the signals this user
 has (a user with no location is not scored on distance):
 
 =========  ======  ====================================================================
@@ -29,7 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from app.dining import guard
 from app.dining.allergens import normalize_cuisine
@@ -197,9 +196,8 @@ class Catalog:
         self.C = self._incidence(keys, self.cuisine_index)
         self.vibes = sorted(VIBES)
         self.vibe_index = {v: j for j, v in enumerate(self.vibes)}
-        self.V = self._incidence(
-            [[vibe_of(a) for a in p.ambience] for p in self.places], self.vibe_index
-        )
+        self.place_vibes = [frozenset(filter(None, map(vibe_of, p.ambience))) for p in self.places]
+        self.V = self._incidence(self.place_vibes, self.vibe_index)
         self.price = np.array([p.price_tier or np.nan for p in self.places], dtype=float)
         self.rating = np.array(
             [p.rating if p.rating is not None else np.nan for p in self.places], dtype=float
@@ -211,21 +209,23 @@ class Catalog:
         self.allergens = sorted({a for p in self.places for a in p.facts.present})
         self.allergen_index = {a: j for j, a in enumerate(self.allergens)}
         self.P = self._incidence([list(p.facts.present) for p in self.places], self.allergen_index)
-        c_norm = np.sqrt(np.asarray(self.C.sum(axis=1)).ravel())
+        c_norm = np.sqrt(self.C.sum(axis=1))
         c_norm[c_norm == 0] = 1.0
         self.c_norm = c_norm
         self.n = n
 
     @staticmethod
-    def _incidence(rows: list[list], index: dict) -> sparse.csr_matrix:
-        r, c = [], []
+    def _incidence(rows: Iterable, index: dict) -> np.ndarray:
+        """Places × names, dense: a catalog has thousands of places and tens of cuisines, where
+        dense products beat sparse ones (and cost a few MB)."""
+        rows = list(rows)
+        out = np.zeros((len(rows), max(len(index), 1)), dtype=np.float32)
         for i, names in enumerate(rows):
-            for j in {index[x] for x in names if x in index}:
-                r.append(i)
-                c.append(j)
-        return sparse.csr_matrix(
-            (np.ones(len(r), dtype=np.float32), (r, c)), shape=(len(rows), max(len(index), 1))
-        )
+            for name in names:
+                j = index.get(name)
+                if j is not None:
+                    out[i, j] = 1.0
+        return out
 
     def _vector(self, names: Iterable[str], index: dict) -> np.ndarray:
         vec = np.zeros(max(len(index), 1), dtype=np.float32)
@@ -240,11 +240,11 @@ class Catalog:
         vec = self._vector(blocking, self.allergen_index)
         if not vec.any():
             return np.zeros(self.n, dtype=bool)
-        return np.asarray(self.P @ vec).ravel() > 0
+        return self.P @ vec > 0
 
     def cuisine_mask(self, cuisines: Iterable[str]) -> np.ndarray:
         keys = [normalize_cuisine(c) for c in cuisines]
-        return np.asarray(self.C @ self._vector(keys, self.cuisine_index)).ravel() > 0
+        return self.C @ self._vector(keys, self.cuisine_index) > 0
 
 
 class Ranker:
@@ -262,13 +262,11 @@ class Ranker:
             cat.index[pid]: w for pid, w in profile.history.items() if pid in cat.index and w > 0
         }
         if liked:
-            taste = np.zeros(cat.C.shape[1], dtype=np.float64)
-            for i, w in liked.items():
-                row = cat.C.getrow(i)
-                taste[row.indices] += w
+            rows = list(liked)
+            taste = np.asarray([liked[i] for i in rows], dtype=np.float32) @ cat.C[rows]
             t_norm = np.linalg.norm(taste)
             if t_norm > 0:
-                out["taste"] = np.asarray(cat.C @ taste).ravel() / (cat.c_norm * t_norm)
+                out["taste"] = (cat.C @ taste) / (cat.c_norm * t_norm)
             if self.collab is not None and self.collab.S.nnz:
                 out["collab"] = self.collab.scores(liked).astype(float)
         if profile.price_comfort:
@@ -283,7 +281,7 @@ class Ranker:
         vibes = set(profile.vibes) | {v for v in map(vibe_of, extra_vibes) if v}
         if vibes:
             vec = cat._vector(vibes, cat.vibe_index)
-            out["vibe"] = np.asarray(cat.V @ vec).ravel() / len(vibes)
+            out["vibe"] = (cat.V @ vec) / len(vibes)
         out["quality"] = np.where(np.isnan(cat.rating), 0.5, np.clip(cat.rating / 5.0, 0, 1))
         return out
 
@@ -329,16 +327,21 @@ class Ranker:
             i = cat.index.get(pid)
             if i is not None and w < 0:
                 allowed[i] = False
-        order = np.argsort(-np.where(allowed, score, -1.0), kind="stable")
-        results: list[Scored] = []
-        for i in order:
-            if not allowed[i] or len(results) >= limit:
-                break
-            verdict = guard.assess(allergies, cat.places[i].facts)
-            if verdict.blocked:  # the guard has the last word
-                continue
-            results.append(self._scored(profile, i, score, sig, km, aversion, verdict))
-        return results
+        masked = np.where(allowed, score, -1.0)
+        # Sorting a few more than asked is enough unless the guard drops many of them.
+        k = min(cat.n, 2 * limit + 16)
+        while True:
+            results = []
+            for i in _top(masked, k):
+                if not allowed[i] or len(results) >= limit:
+                    break
+                verdict = guard.assess(allergies, cat.places[i].facts)
+                if verdict.blocked:  # the guard has the last word
+                    continue
+                results.append(self._scored(profile, i, score, sig, km, aversion, verdict))
+            if len(results) >= limit or k >= cat.n:
+                return results
+            k = min(cat.n, 4 * k)
 
     def one(
         self,
@@ -369,12 +372,25 @@ class Ranker:
         signals = {k: float(v[i]) for k, v in sig.items()}
         distance = None if km is None or np.isnan(km[i]) else float(km[i])
         averse = bool(aversion is not None and aversion[i])
-        tags = explain(profile, place, signals, distance, averse)
+        tags = explain(profile, place, signals, distance, averse, self.catalog.place_vibes[i])
         return Scored(place, float(score[i]), signals, tags, verdict, distance)
 
 
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k largest values, largest first."""
+    if k >= len(values):
+        return np.argsort(-values, kind="stable")
+    top = np.argpartition(-values, k)[:k]
+    return top[np.argsort(-values[top], kind="stable")]
+
+
 def explain(
-    profile: Profile, place: Place, signals: dict, km: float | None, averse: bool
+    profile: Profile,
+    place: Place,
+    signals: dict,
+    km: float | None,
+    averse: bool,
+    vibes: frozenset[str] = frozenset(),
 ) -> list[str]:
     """fit_tags: why a place is here, strongest reasons first."""
     tags = []
@@ -388,7 +404,7 @@ def explain(
         tags.append("Similar to places you liked")
     if signals.get("price") == 1.0:
         tags.append("Within budget")
-    for vibe in sorted(profile.vibes & {vibe_of(a) for a in place.ambience}):
+    for vibe in sorted(profile.vibes & vibes):
         tags.append(VIBE_TAGS.get(vibe, f"{vibe.capitalize()} vibe"))
     if km is not None and km <= 2.0:
         tags.append(f"Close to you ({km:.1f} km)")
