@@ -36,6 +36,8 @@ class Settings:
     var_dir: str = "var"
     database_url: str = ""
     redis_url: str = ""
+    # Task messages only (e.g. amqp://…); Redis keeps events, rate limits, locks and caches.
+    broker_url: str = ""
     auth: str = "jwt"
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
@@ -174,6 +176,9 @@ def validate(values: dict) -> None:
         raise ConfigError("monitoring_default_interval", "must be at least 10 (seconds)")
     if not 1 <= values["dining_feed_limit"] <= 50:
         raise ConfigError("dining_feed_limit", "must be between 1 and 50")
+    brokers = ("redis://", "rediss://", "unix://", "amqp://", "amqps://", "pyamqp://")
+    if values["broker_url"] and not values["broker_url"].startswith(brokers):
+        raise ConfigError("broker_url", "expected a redis:// or amqp:// URL")
     if values["llm_base_url"] and not values["llm_base_url"].startswith(("http://", "https://")):
         raise ConfigError("llm_base_url", "expected an http:// or https:// URL")
     for key in (

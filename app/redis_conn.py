@@ -50,7 +50,9 @@ def redis_url() -> str:
 
 
 def broker_url(url: str | None = None) -> str:
-    url = url or redis_url()
+    """Where task messages go: ``url``, else ``broker_url`` (e.g. RabbitMQ), else the
+    platform's Redis (in kombu's dialect)."""
+    url = url or get_settings().broker_url or redis_url()
     if url.startswith("unix://"):
         return "redis+socket://" + url.removeprefix("unix://")
     return url

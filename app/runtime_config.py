@@ -60,6 +60,7 @@ class _State:
         self.version = 0
         self.base: Settings | None = None  # file + environment, before any overlay
         self.applied: Settings | None = None  # what this module last installed
+        self.last_error = ""
 
 
 _state = _State()
@@ -135,8 +136,11 @@ def refresh(force: bool = False) -> None:
         try:
             version, overlay = current()
         except Exception as exc:  # database away or not migrated yet: keep what we have
-            log.warning("config_refresh_failed", extra={"error": str(exc)})
+            if str(exc) != _state.last_error:  # once per distinct problem, not every poll
+                log.warning("config_refresh_failed", extra={"error": str(exc)[:300]})
+            _state.last_error = str(exc)
             return
+        _state.last_error = ""
         if version == _state.version:
             return
         apply(base, version, overlay)

@@ -9,7 +9,7 @@ and consumer always agree on queues, routes and serialization.
 from __future__ import annotations
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from app.platform.kinds import QUEUES, REGISTRY, load_all, longest_time_limit
 from app.redis_conn import broker_url
@@ -26,10 +26,66 @@ HEARTBEAT_KEY = "kairos:worker:{}"
 HEARTBEAT_EVERY = 10
 
 
-def make_celery(redis_url: str | None = None) -> Celery:
+AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://")
+
+
+def is_amqp(url: str) -> bool:
+    return url.startswith(AMQP_SCHEMES)
+
+
+def make_celery(broker: str | None = None) -> Celery:
+    """The Celery app on ``broker`` (default: ``broker_url``, else the platform's Redis)."""
     load_all()
-    app = Celery("kairos", broker=broker_url(redis_url), include=TASK_MODULES)
-    app.conf.update(
+    url = broker_url(broker)
+    app = Celery("kairos", broker=url, include=TASK_MODULES)
+    app.conf.update(_common_settings())
+    app.conf.update(_amqp_settings() if is_amqp(url) else _redis_settings())
+    return app
+
+
+def _redis_settings() -> dict:
+    return {
+        "task_queues": [Queue(name, routing_key=name) for name in QUEUES],
+        # A running task keeps running when the connection drops: with a Redis that restarts
+        # empty its message is gone, so finishing is the only way the work gets done; a Redis
+        # that kept its data redelivers only after the visibility timeout, long after the
+        # task ended. Either way the row ends once (TrackedTask's end guard).
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "broker_transport_options": {
+            # Redis re-delivers an unacknowledged message after this long: it must exceed the
+            # longest task, or a slow task would run twice.
+            "visibility_timeout": longest_time_limit() + 600,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 10,
+        },
+    }
+
+
+def _amqp_settings() -> dict:
+    # Durable quorum queues (replicated, no message lost when a node restarts) bound to one
+    # topic exchange: quorum queues take delayed retries through RabbitMQ's native delayed
+    # delivery, which needs a topic exchange.
+    exchange = Exchange("kairos", type="topic", durable=True)
+    quorum = {"x-queue-type": "quorum"}
+    return {
+        "task_queues": [
+            Queue(name, exchange, routing_key=name, durable=True, queue_arguments=quorum)
+            for name in QUEUES
+        ],
+        "task_default_exchange": "kairos",
+        "task_default_exchange_type": "topic",
+        "task_default_routing_key": "default",
+        # RabbitMQ puts an unacknowledged message back the moment the connection drops, so
+        # another worker starts it again: stop the local copy rather than run it twice.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # A send returns only when the broker has the message (publisher confirms).
+        "broker_transport_options": {"confirm_publish": True},
+        "broker_heartbeat": 30,
+    }
+
+
+def _common_settings() -> dict:
+    return dict(
         task_serializer="json",
         accept_content=["json"],
         timezone="UTC",
@@ -41,14 +97,6 @@ def make_celery(redis_url: str | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        worker_cancel_long_running_tasks_on_connection_loss=False,
-        broker_transport_options={
-            # Redis re-delivers an unacknowledged message after this long: it must exceed the
-            # longest task, or a slow task would run twice.
-            "visibility_timeout": longest_time_limit() + 600,
-            "socket_connect_timeout": 2,
-            "socket_timeout": 10,
-        },
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=2,
         task_publish_retry_policy={
@@ -58,7 +106,6 @@ def make_celery(redis_url: str | None = None) -> Celery:
             "interval_max": 0.4,
         },
         task_default_queue="default",
-        task_queues=[Queue(name, routing_key=name) for name in QUEUES],
         task_routes={name: {"queue": kind.queue} for name, kind in REGISTRY.items()},
         # Flower and `celery events` see every task from the moment a worker receives it.
         # (No "task-sent" event: it would cost the API a second broker publish per submit,
@@ -67,7 +114,6 @@ def make_celery(redis_url: str | None = None) -> Celery:
         task_send_sent_event=False,
         worker_hijack_root_logger=False,
     )
-    return app
 
 
 def send_task_message(app: Celery, task) -> None:

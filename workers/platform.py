@@ -15,15 +15,48 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models import RevokedToken
 from app.models import Task as TaskRow
-from app.platform.kinds import QUEUES, REGISTRY
-from app.redis_conn import get_redis
+from app.platform.kinds import REGISTRY
 from app.taskqueue import send_task_message
 from workers.base import TaskError, TrackedTask, utcnow
+from workers.broker_state import broker_view
 from workers.celery_app import celery
 
 log = logging.getLogger("kairos.task")
 
 JANITOR_GRACE = 60  # seconds past a kind's hard limit before its row is declared dead
+SEND_GRACE = 10  # seconds a just-recorded row's message may still be on its way
+RESEND_BATCH = 500
+
+
+def _lost_rows(now, requeue_after: int) -> list[TaskRow]:
+    """Accepted rows whose message the broker no longer has.
+
+    Where the broker can be listed (Redis), a row is lost when no message carries its id:
+    found at once, e.g. right after Redis restarted empty. Elsewhere (RabbitMQ, whose durable
+    queues keep what they confirmed), only rows of drained queues older than
+    ``requeue_after`` are re-sent: a queue that still holds messages is behind, not lossy.
+    """
+    view = broker_view(celery)
+    pending = TaskRow.state.in_(("queued", "retrying"))
+    with session_scope() as s:
+        if view.task_ids is not None:
+            rows = s.scalars(
+                select(TaskRow)
+                .where(pending, TaskRow.sent_at < now - timedelta(seconds=SEND_GRACE))
+                .order_by(TaskRow.sent_at)
+                .limit(RESEND_BATCH * 10)
+            ).all()
+            return [r for r in rows if r.id not in view.task_ids][:RESEND_BATCH]
+        drained = [q for q, depth in view.depths.items() if depth == 0]
+        return s.scalars(
+            select(TaskRow)
+            .where(
+                pending,
+                TaskRow.queue.in_(drained),
+                TaskRow.sent_at < now - timedelta(seconds=requeue_after),
+            )
+            .limit(RESEND_BATCH)
+        ).all()
 
 
 @celery.task(base=TrackedTask, bind=True, name="platform.diagnostic")
@@ -54,34 +87,20 @@ def send_mail(self, to, subject, body):
 
 @celery.task(name="platform.janitor", ignore_result=True)
 def janitor():
-    """Re-send queued rows the broker lost; fail running rows past their hard limit."""
+    """Re-send accepted rows whose message the broker lost; fail running rows past their
+    hard limit; prune expired revoked tokens."""
     settings = get_settings()
     now = utcnow()
     resent = failed = 0
-    # A queue that still holds messages may simply be behind: its old rows are waiting in
-    # line, not lost. Only rows of drained queues are re-sent.
-    pipe = get_redis().pipeline(transaction=False)
-    for queue in QUEUES:
-        pipe.llen(queue)
-    drained = [q for q, depth in zip(QUEUES, pipe.execute(), strict=True) if depth == 0]
-    with session_scope() as s:
-        lost = s.scalars(
-            select(TaskRow)
-            .where(
-                TaskRow.state.in_(("queued", "retrying")),
-                TaskRow.queue.in_(drained),
-                TaskRow.sent_at < now - timedelta(seconds=settings.requeue_after),
-            )
-            .limit(500)
-        ).all()
-        for row in lost:
-            try:
-                send_task_message(celery, row)
-            except Exception as exc:
-                log.warning("janitor_resend_failed", extra={"task_id": row.id, "error": str(exc)})
-                break
-            row.sent_at = now
-            resent += 1
+    for row in _lost_rows(now, settings.requeue_after):
+        try:
+            send_task_message(celery, row)
+        except Exception as exc:
+            log.warning("janitor_resend_failed", extra={"task_id": row.id, "error": str(exc)})
+            break
+        with session_scope() as s:
+            s.execute(update(TaskRow).where(TaskRow.id == row.id).values(sent_at=now))
+        resent += 1
     for kind in REGISTRY.values():
         cutoff = now - timedelta(seconds=kind.time_limit + JANITOR_GRACE)
         error = {

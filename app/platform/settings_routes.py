@@ -27,7 +27,7 @@ from app.platform.kinds import QUEUES
 blp = Blueprint("config", __name__, url_prefix="/api/v1", description="Configuration")
 
 # Addresses that may embed credentials are shown without them.
-_URLS = ("database_url", "redis_url", "llm_base_url")
+_URLS = ("database_url", "redis_url", "broker_url", "llm_base_url")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 

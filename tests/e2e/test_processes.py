@@ -1,114 +1,30 @@
 """The platform as users run it: `kairos web` (gunicorn + gevent) and `kairos worker`
-(Celery prefork) as separate processes, on a private Redis the platform starts itself."""
+(Celery prefork) as separate processes, on a private Redis the platform starts itself, with
+the task messages on Redis and, when a RabbitMQ answers, on RabbitMQ."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
+from tests.e2e.stack import RabbitVhost, Stack, children, rabbitmq_answers
 from tests.factories import Feed, is_end_of, register
 
 pytestmark = pytest.mark.e2e
 
-BIN = Path(sys.executable).parent
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-class Stack:
-    def __init__(self, tmp: Path):
-        from app.localredis import ensure_private_redis
-
-        self.var = tmp / "var"
-        redis_url, _ = ensure_private_redis(self.var)
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
-        self.env = {
-            **os.environ,
-            "KAIROS_VAR_DIR": str(self.var),
-            "KAIROS_REDIS_URL": redis_url,
-            "KAIROS_DATABASE_URL": f"sqlite:///{self.var / 'kairos.db'}",
-            "KAIROS_BIND": f"127.0.0.1:{self.port}",
-            "KAIROS_WEB_WORKERS": "1",
-            "KAIROS_LOG_LEVEL": "WARNING",
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        }
-        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.logs = tmp
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(BIN / "kairos"), *args],
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - lives as long as the process
-        proc = subprocess.Popen(
-            [str(BIN / "kairos"), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.procs[name] = proc
-        return proc
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base_url + "/api/v1/ready", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        logs = {p.name: p.read_text()[-2000:] for p in self.logs.glob("*.log")}
-        raise AssertionError(f"stack not ready in {timeout}s: {logs}")
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        from app.localredis import stop_private_redis
-
-        stop_private_redis(self.var)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("stack"))
+@pytest.fixture(scope="module", params=["redis", "rabbitmq"])
+def stack(request, tmp_path_factory):
+    vhost = None
+    if request.param == "rabbitmq":
+        if not rabbitmq_answers():
+            pytest.skip("RabbitMQ leg skipped: nothing answers on 127.0.0.1:5672")
+        vhost = RabbitVhost()
+    s = Stack(tmp_path_factory.mktemp("stack"), vhost.url if vhost else "")
     try:
         s.run("db", "upgrade")
         s.start("web", "web")
@@ -117,6 +33,8 @@ def stack(tmp_path_factory):
         yield s
     finally:
         s.stop()
+        if vhost:
+            vhost.drop()
 
 
 @pytest.fixture
@@ -145,9 +63,9 @@ def test_a_worker_killed_mid_task_is_redelivered_and_finishes_exactly_once(clien
     while client.get(f"/api/v1/tasks/{task['id']}").json()["data"]["progress"] < 20:
         assert time.monotonic() < deadline, "task never got going"
         time.sleep(0.05)
-    children = _children(stack.procs["worker"].pid)
-    assert len(children) == 1, children  # prefork, concurrency 1: the child runs our task
-    os.kill(children[0], signal.SIGKILL)
+    pool = children(stack.procs["worker"].pid)
+    assert len(pool) == 1, pool  # prefork, concurrency 1: the child runs our task
+    os.kill(pool[0], signal.SIGKILL)
 
     done = client.wait(task["id"], timeout=60)
     assert done["state"] == "succeeded", done
@@ -167,7 +85,7 @@ def test_only_one_of_two_beat_processes_schedules(stack, client):
     first = stack.start("beat1", "beat")
     second = stack.start("beat2", "beat")
     r = redis.Redis.from_url(stack.env["KAIROS_REDIS_URL"], decode_responses=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # two processes importing everything on 2 cores
     while not r.get("kairos:beat:lock"):
         assert time.monotonic() < deadline, "no beat took the lock"
         time.sleep(0.2)
@@ -177,7 +95,7 @@ def test_only_one_of_two_beat_processes_schedules(stack, client):
     standby = second if holder_pid == first.pid else first
     # A graceful stop releases the lock; the standby takes over.
     os.kill(holder_pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         token = r.get("kairos:beat:lock")
         if token and int(token.split(":")[1]) == standby.pid:

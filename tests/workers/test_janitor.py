@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from app.db import session_scope
 from app.models import Task
+from app.taskqueue import send_task_message
 
 
 def _task_row(api, **values) -> str:
@@ -58,23 +59,37 @@ def test_a_running_task_past_its_hard_limit_is_failed_with_an_error_event(api):
     assert events.replay(task_id)[-1]["code"] == "TIME_LIMIT_EXCEEDED"
 
 
-def test_queued_rows_of_a_queue_still_holding_messages_are_waiting_not_lost(api):
-    from app.redis_conn import get_redis
+def test_a_lost_message_is_resent_at_once_without_waiting_out_requeue_after(api):
+    """Redis restarted empty a moment ago: the row is recent, its message is gone."""
+    import dataclasses
+
+    from app.config import configure, get_settings
+    from workers.platform import janitor
+
+    before = get_settings()
+    configure(dataclasses.replace(before, requeue_after=3600))
+    try:
+        sent = datetime.now(UTC) - timedelta(seconds=30)
+        task_id = _task_row(api, state="queued", sent_at=sent)
+        assert janitor.apply().get()["resent"] >= 1
+    finally:
+        configure(before)
+    assert api.wait(task_id)["state"] == "succeeded"
+
+
+def test_a_row_whose_message_waits_in_the_queue_is_not_resent(api):
+    from workers.celery_app import celery
     from workers.platform import janitor
 
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     task_id = _task_row(api, state="queued", sent_at=long_ago)
-    from workers.celery_app import celery
-
-    client = get_redis()
     celery.control.cancel_consumer("default", reply=True)  # the backlog must stay put
-    client.lpush("default", "a message still waiting in line")
     try:
+        with session_scope() as s:
+            send_task_message(celery, s.get(Task, task_id))
         janitor.apply().get()
         with session_scope() as s:
-            assert s.get(Task, task_id).sent_at == long_ago  # not re-sent
+            assert s.get(Task, task_id).sent_at == long_ago  # waiting in line, not lost
     finally:
-        client.lrem("default", 0, "a message still waiting in line")
         celery.control.add_consumer("default", reply=True)
-        with session_scope() as s:
-            s.execute(update(Task).where(Task.id == task_id).values(state="cancelled"))
+    assert api.wait(task_id)["state"] == "succeeded"
