@@ -117,7 +117,7 @@ def recruiting():
 def _render_matches(state: State, result: dict) -> None:
     table = Table("score", "candidate", "reason", "missing")
     for m in result.get("matches") or []:
-        who = m.get("name") or m.get("candidate_name") or m.get("candidate_id") or m.get("job_id")
+        who = m.get("full_name") or m.get("title") or m.get("candidate_id") or m.get("job_id")
         table.add_row(
             str(m.get("score")),
             str(who),
@@ -180,11 +180,14 @@ def dining():
 
 
 def _render_feed(state: State, feed: dict) -> None:
-    table = Table("restaurant", "score", "warnings")
+    table = Table("restaurant", "fit", "allergens", "warning")
     for r in feed.get("restaurants") or []:
-        warnings = r.get("allergy_warnings") or []
-        text = "; ".join(_name(w) for w in warnings) if warnings else ""
-        table.add_row(str(r.get("name")), str(r.get("score", "")), text)
+        table.add_row(
+            str(r.get("name")),
+            str(r.get("fit_score", "")),
+            str(r.get("allergy_status", "")),
+            str(r.get("allergy_warning") or ""),
+        )
     state.out.print(f"feed of {feed.get('feed_date')}")
     state.out.print(table)
 

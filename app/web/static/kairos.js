@@ -472,10 +472,70 @@
     });
   }
 
-  /* Submit a task-starting POST and follow it: calls onEvent for each of its events. */
-  function follow(feed, task) {
-    feed.watch(task.id);
-    return task;
+  // --- tasks started by a workload page ------------------------------------------------------
+
+  const watchers = new Map();
+  let shared = null;
+
+  function sharedFeed() {
+    if (!shared) {
+      shared = new Feed((event) => {
+        const watcher = watchers.get(event.task_id);
+        if (watcher) watcher(event);
+      });
+      shared.connect();
+    }
+    return shared;
+  }
+
+  /* Show a task's live progress in `box` (a bar, its stage and a link to the task) and
+   * resolve with the finished task row. `onEvent` sees every event (e.g. LLM tokens). */
+  function track(task, box, onEvent) {
+    const bar = h("progress", { max: "100", value: String(task.progress || 0), "aria-label": task.kind + " progress" });
+    const text = h("span", { role: "status", text: task.state });
+    if (box) {
+      clear(box).append(
+        h("div", { class: "tracker" }, bar, " ", text, " · ", h("a", { href: "/tasks/" + task.id, text: "task page" }))
+      );
+    }
+    return new Promise((resolve) => {
+      const done = async () => {
+        watchers.delete(task.id);
+        const row = await api.get("/api/v1/tasks/" + task.id);
+        text.textContent = row.state + (row.error ? ": " + row.error.code + " " + row.error.message : "");
+        if (row.state === "succeeded") bar.value = 100;
+        announce(task.kind + " " + row.state);
+        resolve(row);
+      };
+      if (FINISHED.includes(task.state)) return done();
+      watchers.set(task.id, (event) => {
+        if (onEvent) onEvent(event);
+        if (event.type === "progress") {
+          if (event.percent !== undefined) bar.value = event.percent;
+          text.textContent = [event.stage, event.message].filter(Boolean).join(": ");
+        } else if (TERMINAL.includes(event.type)) {
+          done();
+        }
+      });
+      sharedFeed().watch(task.id);
+    });
+  }
+
+  /* A form whose submit runs `fn(form)`, with errors shown and the button held meanwhile. */
+  function onSubmit(form, fn) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      const button = form.querySelector("[type=submit]");
+      if (button) button.disabled = true;
+      try {
+        await fn(form);
+      } catch (err) {
+        showError(err);
+      } finally {
+        if (button) button.disabled = false;
+      }
+    });
   }
 
   window.Kairos = {
@@ -503,6 +563,8 @@
     query,
     formData,
     start,
-    follow,
+    track,
+    sharedFeed,
+    onSubmit,
   };
 })();
