@@ -163,3 +163,39 @@ def test_a_malformed_structure_keeps_the_offline_reading(api, with_llm):  # noqa
         "Hybrid",
         150000,
     )
+
+
+def test_a_retried_turn_keeps_one_conversation_and_one_question(api, with_llm):  # noqa: F811
+    with_llm.reply("overloaded", status=503)  # transient: the task retries with backoff
+    with_llm.reply("Hello! Ask me about jobs or candidates.")
+    task = api.wait(
+        api.post(f"{R}/agent/chat", json={"message": "hello there"}).json()["data"]["id"],
+        timeout=60,
+    )
+    assert task["state"] == "succeeded" and task["attempts"] == 2, task
+    conversation = task["result"]["conversation_id"]
+    stored = api.get(f"{R}/agent/conversations/{conversation}").json()["data"]
+    assert [(m["role"], m["content"]) for m in stored["messages"]] == [
+        ("user", "hello there"),
+        ("assistant", "Hello! Ask me about jobs or candidates."),
+    ]
+    assert len(api.get(f"{R}/agent/conversations").json()["data"]) == 1
+
+
+def test_intake_falls_back_to_the_offline_reading_when_the_model_fails(api, with_llm):  # noqa: F811
+    with_llm.reply("no", status=400)
+    prompt = "We need a Senior Backend Engineer in NYC, hybrid, $150k-$170k, Python"
+    task = run(api, f"{R}/agent/jobs/from_prompt", json={"prompt": prompt})
+    assert task["state"] == "succeeded" and task["result"]["strategy"] == "naive"
+    assert task["result"]["job"]["title"] == "Senior Backend Engineer"
+
+
+def test_an_uploaded_req_is_structured_by_the_model_too(api, with_llm):  # noqa: F811
+    with_llm.reply(json.dumps({"title": "Site Reliability Engineer", "remote_option": "Remote"}))
+    files = {"job_req": ("req.txt", b"SRE wanted, fully remote, Terraform and AWS")}
+    task = run(api, f"{R}/agent/jobs/from_req", files=files, data={"notes": "urgent"})
+    assert task["state"] == "succeeded", task
+    assert task["result"]["strategy"] == "openai"
+    assert task["result"]["job"]["title"] == "Site Reliability Engineer"
+    sent = with_llm.requests[0]["body"]["messages"][-1]["content"]
+    assert "fully remote" in sent and "Recruiter notes: urgent" in sent

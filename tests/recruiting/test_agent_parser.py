@@ -54,6 +54,7 @@ def test_create_keeps_the_whole_prompt():
         ("please wipe the jobs table", "destructive"),
         ("show me the candidates of another organization", "foreign"),
         ("list jobs for every org", "foreign"),
+        ("show jobs of org 5", "foreign"),
     ],
 )
 def test_refusals(message, reason):

@@ -81,6 +81,23 @@ def agent_chat(self, message, conversation_id=None, mode="recruiter_assistant"):
 # --- intake --------------------------------------------------------------------------------------
 
 
+def _structured(task: TrackedTask, text: str, offline: dict) -> tuple[dict, str]:
+    """The model's reading of a job when an LLM is configured, else (or if it fails) the
+    offline one: intake never fails for want of a model."""
+    from workers.llm import LLMError
+    from workers.recruiting.intake.job_fields import structure_with_llm
+
+    llm = _llm()
+    if llm is None:
+        return offline, "naive"
+    task.progress(30, stage="structuring")
+    try:
+        return structure_with_llm(llm, text, offline, on_token=task.token), "openai"
+    except LLMError as exc:
+        log.warning("intake_llm_failed", extra={"error": exc.message})
+        return offline, "naive"
+
+
 def _create_job(owner: Principal, fields: dict, source: str) -> tuple[dict, Job]:
     from workers.recruiting.agent.tools import new_job
 
@@ -95,11 +112,7 @@ def job_from_prompt(self, prompt):
     from workers.recruiting.intake.job_fields import extract_job
 
     self.progress(20, stage="extracting")
-    fields, strategy, llm = extract_job(prompt), "naive", _llm()
-    if llm is not None:
-        from workers.recruiting.intake.job_fields import structure_with_llm
-
-        fields, strategy = structure_with_llm(llm, prompt, fields, on_token=self.token), "openai"
+    fields, strategy = _structured(self, prompt, extract_job(prompt))
     job_json, job = _create_job(_owner(self), fields, "prompt")
     return {
         "raw_prompt": prompt,
@@ -132,13 +145,15 @@ def job_from_req(self, upload_id, filename, format, notes=None):
     from workers.recruiting.intake.job_fields import extract_job
 
     text = _read_upload(self, upload_id, format)
-    job_json, job = _create_job(_owner(self), extract_job(text, notes), "req_upload")
+    both = f"{text}\n\nRecruiter notes: {notes}" if notes else text
+    fields, strategy = _structured(self, both, extract_job(text, notes))
+    job_json, job = _create_job(_owner(self), fields, "req_upload")
     agent_uploads.discard(self.attempt.org_id, upload_id)
     return {
         "filename": filename,
         "job": job_json,
         "summary": replies.job_created(job, f"the uploaded file '{filename}'"),
-        "strategy": "naive",
+        "strategy": strategy,
     }
 
 

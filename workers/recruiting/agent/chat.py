@@ -52,10 +52,13 @@ def run_turn(
     task_id: str | None = None,
 ) -> dict:
     with session_scope() as s:
+        # A retried attempt continues the conversation its first attempt opened.
+        conversation_id = conversation_id or conv.opened_by(s, task_id)
         row = conv.open_conversation(s, owner, conversation_id, message)
         conversation_id, state = row.id, dict(row.state or {})
         past = conv.history(s, row) if llm is not None else []
-        conv.record(s, row, "user", message, task_id=task_id)
+        if not conv.recorded(s, row, task_id):  # a retried attempt asked this already
+            conv.record(s, row, "user", message, task_id=task_id)
 
     command = parse(message)
     actions: list[dict] = []

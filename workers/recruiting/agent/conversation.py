@@ -61,6 +61,32 @@ def history(session, conversation: Conversation) -> list[dict]:
     return [{"role": m.role, "content": m.content} for m in reversed(rows)]
 
 
+def opened_by(session, task_id: str | None) -> str | None:
+    if task_id is None:
+        return None
+    return session.scalar(
+        select(ConversationMessage.conversation_id)
+        .where(ConversationMessage.task_id == task_id)
+        .limit(1)
+    )
+
+
+def recorded(session, conversation: Conversation, task_id: str | None) -> bool:
+    """Whether this task already recorded its user message (a retry must not repeat it)."""
+    if task_id is None:
+        return False
+    return (
+        session.scalar(
+            select(ConversationMessage.id).where(
+                ConversationMessage.conversation_id == conversation.id,
+                ConversationMessage.task_id == task_id,
+                ConversationMessage.role == "user",
+            )
+        )
+        is not None
+    )
+
+
 def record(session, conversation: Conversation, role: str, content: str, data=None, task_id=None):
     session.add(
         ConversationMessage(

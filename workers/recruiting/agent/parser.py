@@ -357,7 +357,11 @@ def parse(message: str) -> Command:
     words = ents.words
     if words & DESTRUCTIVE:
         return Command("refuse", {"reason": "destructive"}, 10.0)
-    if words & FOREIGN and (words & FOREIGN_QUALIFIERS or "org" in ents.refs):
+    # "the jobs of org 5", "another tenant's candidates": an org is named, and not ours.
+    names_an_org = words & {"org", "organization", "tenant", "workspace"} and any(
+        t.kind == "number" for t in tokens
+    )
+    if words & FOREIGN and (words & FOREIGN_QUALIFIERS or names_an_org):
         return Command("refuse", {"reason": "foreign"}, 10.0)
     if ents.stage and words & {
         "move",
