@@ -32,6 +32,8 @@ from workers.recruiting import scoring
 from workers.recruiting.profiles import Features
 
 DELTA_MIN = 2000
+MAX_YEARS = 80
+UNKNOWN_YEARS = MAX_YEARS + 1
 DELTA_SHARE = 0.05
 
 
@@ -71,6 +73,10 @@ class Block:
     remote: np.ndarray  # candidates: remote flag; jobs: mode 0/1/2
     n_required: np.ndarray | None = None
     n_nice: np.ndarray | None = None
+    # Candidates: years as small codes (UNKNOWN_YEARS when unknown) for one-lookup scoring,
+    # and the location score of each row before any city matches, per job remote mode.
+    year_code: np.ndarray | None = None
+    place_base: dict | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -158,7 +164,7 @@ class OrgIndex:
         skills = _matrix(skill_rows, len(self.skills))
         nice = None if doc else _matrix(nice_rows, len(self.skills))
         nan = np.nan
-        return Block(
+        block = Block(
             ids=np.array([i for i, _ in rows], dtype=np.int64),
             alive=np.ones(len(rows), dtype=bool),
             terms=terms.tocsc(),
@@ -178,6 +184,18 @@ class OrgIndex:
             n_required=None if doc else np.array([len(f.required) for _, f in rows]),
             n_nice=None if doc else np.array([len(f.nice) for _, f in rows]),
         )
+        if doc:
+            block.year_code = np.where(
+                np.isnan(block.years), UNKNOWN_YEARS, np.clip(np.round(block.years), 0, MAX_YEARS)
+            ).astype(np.int16)
+            remote_only = block.remote & (block.city < 0)
+            unknown = ~block.remote & (block.city < 0)
+            block.place_base = {
+                mode: np.where(remote_only, scoring.location_fit(0, -1, mode, -1, -1, True)[0],
+                               np.where(unknown, 0.5, 0.0))
+                for mode in (0, 1)
+            }  # fmt: skip
+        return block
 
     def build(self, candidates: list[tuple[int, Features]], jobs: list[tuple[int, Features]]):
         """The whole index from scratch (the store calls this with every row of the org)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workers.recruiting import scoring
-from workers.recruiting.index import Block, OrgIndex
+from workers.recruiting.index import MAX_YEARS, Block, OrgIndex
 from workers.recruiting.profiles import Features
 
 REASON_TERMS = 6
@@ -118,21 +118,33 @@ def candidates_for_job(
     ceiling = nan if job.max_years is None else job.max_years
 
     weights = dict(zip(q_cols.tolist(), q_w.tolist(), strict=True))
+    # The job's side of experience and location, once: a value per possible year of
+    # experience, and whether each component applies.
+    known = np.append(np.arange(MAX_YEARS + 1, dtype=np.float64), np.nan)
+    exp_table, exp_ok = scoring.experience_fit(known, floor, ceiling)
+    exp_ok = bool(np.all(exp_ok))
+    loc_ok = bool(scoring.location_fit(j_city, j_region, mode, -1, -1, False)[1])
+    req_ok, nice_ok = bool(job.required), bool(job.nice)
     matches = []
     for block in index.candidates.blocks():
         keep = q_cols < block.terms.shape[1]
         raw = block.terms[:, q_cols[keep]] @ q_w[keep]
         text = np.minimum(1.0, raw / bound / scoring.TEXT_FULL) if bound else raw * 0
+        # Required and nice-to-have coverage are linear: one slice, one mat-vec, both weighted.
         width = block.skills.shape[1]
-        req = _hits(block.skills, _within(req_cols, width)) / max(len(job.required), 1)
-        nice = _hits(block.skills, _within(nice_cols, width)) / max(len(job.nice), 1)
-        exp, exp_ok = scoring.experience_fit(block.years, floor, ceiling)
-        loc, loc_ok = scoring.location_fit(
-            j_city, j_region, mode, block.city, block.region, block.remote
+        cols = np.concatenate([_within(req_cols, width), _within(nice_cols, width)])
+        per_skill = np.concatenate(
+            [
+                np.full(
+                    len(_within(req_cols, width)), scoring.W_REQUIRED / max(len(job.required), 1)
+                ),
+                np.full(len(_within(nice_cols, width)), scoring.W_NICE / max(len(job.nice), 1)),
+            ]
         )
-        scores = scoring.combine(
-            req, bool(job.required), nice, bool(job.nice), text, exp, exp_ok, loc, loc_ok
-        )
+        skills = block.skills[:, cols] @ per_skill if len(cols) else 0.0
+        exp = exp_table[block.year_code]
+        loc = _place_fit(block, j_city, j_region, mode)
+        scores = _combine_for_job(skills, req_ok, nice_ok, text, exp, exp_ok, loc, loc_ok)
         scores = np.where(_live(block, only), scores, -1.0)
         for row in _top(scores, block.ids, limit):
             m = Match(id=int(block.ids[row]), raw=float(scores[row]), score=0)
@@ -142,10 +154,39 @@ def candidates_for_job(
             m.matched_nice = [n for n, c in zip(nice_names, nice_cols, strict=True) if c in has]
             m.terms = _best_terms(index, block.term_rows, row, weights)
             m.cand_years, m.job_floor = _num(block.years[row]), job.years
-            m.experience = _at(exp, row) if _at(exp_ok, row) else None
-            m.location = _at(loc, row) if _at(loc_ok, row) else None
+            m.experience = _at(exp, row) if exp_ok else None
+            m.location = _at(loc, row) if loc_ok else None
             matches.append(m)
     return _finish(matches, limit)
+
+
+def _place_fit(block: Block, j_city: int, j_region: int, mode: int):
+    """``scoring.location_fit`` for one job against every row, in as few passes."""
+    if mode == 2:
+        return 1.0
+    fit = block.place_base[mode]
+    if j_region >= 0:
+        fit = np.where(block.region == j_region, 0.6, fit)
+    if j_city >= 0:
+        fit = np.where(block.city == j_city, 1.0, fit)
+    return fit
+
+
+def _combine_for_job(skills, req_ok, nice_ok, text, exp, exp_ok, loc, loc_ok):
+    """``scoring.combine`` when every "applies" is one boolean for all rows; ``skills`` is
+    the weighted sum of the required and nice-to-have shares already."""
+    den = scoring.W_TEXT + scoring.W_REQUIRED * req_ok + scoring.W_NICE * nice_ok
+    total = text * scoring.W_TEXT
+    total += skills
+    for value, ok, weight in (
+        (exp, exp_ok, scoring.W_EXPERIENCE),
+        (loc, loc_ok, scoring.W_LOCATION),
+    ):
+        if ok:
+            total += weight * value
+            den += weight
+    total *= 100.0 / den
+    return np.clip(total, 0.0, 100.0, out=total)
 
 
 def _hits(matrix, cols: np.ndarray) -> np.ndarray:
