@@ -42,6 +42,21 @@ PRICE_SYMBOLS = {1: "$", 2: "$$", 3: "$$$", 4: "$$$$"}
 _UID_DOC = {"parameters": [USER_ID_PARAMETER]}
 
 
+class UserHeaderSchema(Schema):
+    """``X-User-ID``, documented beside the query parameters (a manual doc entry would
+    replace them). ``app.dining.access`` checks it; other headers pass through."""
+
+    class Meta:
+        ordered = True
+        unknown = ma.EXCLUDE
+
+    x_user_id = ma.fields.String(
+        data_key=USER_ID_PARAMETER["name"],
+        validate=validate.Length(max=45),
+        metadata={"description": USER_ID_PARAMETER["description"], "format": "uuid"},
+    )
+
+
 class RecommendationsQuery(Schema):
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
     refresh = ma.fields.Boolean(load_default=False)
@@ -213,10 +228,10 @@ def _serve(s, uid, user, allergies, limit, from_cache):
 @blp.route("/recommendations/<uid>", methods=["GET"])
 @require("viewer")
 @blp.arguments(RecommendationsQuery, location="query")
+@blp.arguments(UserHeaderSchema, location="headers")
 @blp.response(200, FeedSchema)
 @blp.alt_response(202, schema=TaskSchema, description="The feed is being built: the task")
-@blp.doc(**_UID_DOC)
-def recommendations(query, uid):
+def recommendations(query, _headers, uid):
     """Today's personalised feed (cached for the day; `refresh=true` rebuilds it).
 
     A feed not built yet is built by a worker; the request holds up to `Prefer: wait=N`
