@@ -325,6 +325,7 @@
       this.opened = 0;
       this.backoff = 500;
       this.stopped = false;
+      Feed.open.push(this);
     }
 
     connect() {
@@ -406,6 +407,8 @@
       if (this.ws) this.ws.close();
     }
   }
+
+  Feed.open = []; // every feed of the page (the tests drop one to see it resume)
 
   function setStatus(text) {
     const el = $("#feed-status");

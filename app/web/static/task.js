@@ -42,7 +42,7 @@
   }
 
   async function onEvent(event) {
-    if (!task || event.task_id !== task.id) return;
+    if (!task || !event.id || event.task_id !== task.id) return; // events, not acks
     K.$("#events").append(logLine(event));
     if (event.type === "progress") {
       if (event.percent !== undefined) setProgress(event.percent);

@@ -76,7 +76,7 @@
   }
 
   async function onEvent(event) {
-    if (!event.task_id || event.type === "ack" || event.type === "pong") return;
+    if (!event.task_id || !event.id) return; // events only, not acks
     if (update(event)) return;
     // A task we have not listed yet (new, or started elsewhere): read it once.
     try {
