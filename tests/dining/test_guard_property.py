@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.dining import allergens, guard
-from workers.dining.chat import answer
+from workers.dining.answer import answer
 from workers.dining.collab import ItemItem
 from workers.dining.ranking import Catalog, Place, Profile, Ranker
 

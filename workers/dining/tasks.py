@@ -13,7 +13,7 @@ from app.models.dining import ChatMessage, DiningUser, Interaction, Restaurant
 from workers import llm
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
-from workers.dining import chat as chat_steps
+from workers.dining import answer as chat_steps
 from workers.dining import (
     detail,
     intake,  # noqa: F401  (registers dining.import and dining.summary)
