@@ -173,3 +173,17 @@ def test_bad_chat_input_is_a_field_error_and_nothing_is_queued(api, body, field)
     assert resp.status_code == 400, resp.text
     assert field in resp.json()["errors"]
     assert len(api.get("/api/v1/tasks").json()["data"]) == before
+
+
+def test_candidates_can_be_named_and_an_ambiguous_name_is_asked_about(api, ats):
+    jane, bob = ats["jane"], ats["bob"]
+    text, conversation = reply(api, "Summarize Bob Stone")
+    assert text.startswith(f"Candidate #{bob['id']}: Bob Stone")
+    other = make(api, "candidates", full_name="Jane Smith")
+    text, conversation = reply(api, "Summarize Jane", conversation)
+    assert text.startswith("Several candidates match Jane; which one?")
+    assert f"Candidate #{jane['id']}: Jane Doe" in text and f"Candidate #{other['id']}" in text
+    text, _ = reply(api, "the second one", conversation)
+    assert text.startswith(f"Candidate #{other['id']}: Jane Smith")
+    text, _ = reply(api, "Summarize Nobody Here")
+    assert text == "I couldn't find a candidate named Nobody Here in your organization."

@@ -101,3 +101,23 @@ def test_references_without_context_ask_instead_of_guessing(message):
 def test_an_ordinal_past_the_list_asks():
     with pytest.raises(Clarify, match="no number 9"):
         resolve(parse("summarize the ninth one"), STATE)
+
+
+@pytest.mark.parametrize(
+    ("message", "intent", "name"),
+    [
+        ("Summarize Jane Doe", "summarize_candidate", "Jane Doe"),
+        ("match jobs for Maria Gonzalez", "match_jobs", "Maria Gonzalez"),
+        ("Move Jane to screening", "move_application", "Jane"),
+        ("what about Bob?", "ellipsis", "Bob"),
+    ],
+)
+def test_a_capitalised_name_is_a_candidate_reference(message, intent, name):
+    command = parse(message)
+    assert command.intent == intent
+    assert command.slots["candidate_id"] == {"ref": "name", "name": name, "type": "candidate"}
+
+
+def test_command_words_in_capitals_are_not_names():
+    assert parse("List Jobs").as_dict() == {"intent": "list_jobs", "slots": {}}
+    assert parse("Weather Today").intent == "unknown"

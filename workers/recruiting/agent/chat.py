@@ -20,7 +20,7 @@ from collections.abc import Callable
 from app.db import session_scope
 from app.platform.auth import Principal
 from workers.recruiting.agent import conversation as conv
-from workers.recruiting.agent import replies, tools
+from workers.recruiting.agent import openai_tools, replies, tools
 from workers.recruiting.agent.parser import Command, describe, parse
 
 log = logging.getLogger("kairos.recruiting.agent")
@@ -113,6 +113,12 @@ def _offline(owner: Principal, command: Command, state: dict, task_id) -> tuple[
         return f"Which {what}? For example: 'match candidates for job 5'.", "clarify", {}
     with session_scope() as s:
         ctx = tools.Ctx(s, owner, state, task_id)
+        named = arguments.get("candidate_id")
+        if isinstance(named, dict):  # "Summarize Jane Doe": find her by name
+            found = tools.candidate_named(ctx, named["name"])
+            if isinstance(found, tools.Outcome):
+                return found.reply, found.intent, found.data
+            arguments["candidate_id"] = resolved.slots["candidate_id"] = found
         try:
             outcome = tools.COMMANDS[resolved.intent](ctx, **arguments)
         except tools.Refused as exc:
@@ -153,7 +159,7 @@ def _with_llm(owner, message, past, state, llm, on_token, task_id):
     actions: list[dict] = []
     for _ in range(MAX_ROUNDS):
         try:
-            turn = llm.chat(messages, tools.SPECS, on_token=on_token)
+            turn = llm.chat(messages, openai_tools.SPECS, on_token=on_token)
         except Exception:
             if not outcomes:
                 raise
@@ -179,7 +185,7 @@ def _call(owner, state, call, task_id, outcomes: list) -> str:
     with session_scope() as s:
         ctx = tools.Ctx(s, owner, state, task_id)
         try:
-            outcome = tools.call(ctx, call.name, call.arguments)
+            outcome = openai_tools.call(ctx, call.name, call.arguments)
         except tools.Refused as exc:
             return json.dumps({"error": f"refused: {exc}", "reply": replies.REFUSALS["tool"]})
     outcomes.append(outcome)

@@ -138,7 +138,7 @@ def resolve(command: Command, state: dict) -> Command:
                 slots[f"{listed}_id"] = {**value, "type": listed}
     for key in ("job_id", "candidate_id"):
         value = slots.get(key)
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value.get("ref") != "name":  # names: the tools look up
             slots[key] = _reference(value, key.removesuffix("_id"), state)
     if intent == "list_applications" and not ("job_id" in slots or "candidate_id" in slots):
         if not state.get("last_job_id"):

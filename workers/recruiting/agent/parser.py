@@ -22,148 +22,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.models.recruiting import APPLICATION_STATUSES, JOB_STATUSES
+from app.models.recruiting import JOB_STATUSES
+from workers.recruiting.agent.lexicon import (
+    DESTRUCTIVE,
+    FOREIGN,
+    FOREIGN_QUALIFIERS,
+    JOB_FILTERS,
+    LEMMAS,
+    MARKERS,
+    NUMBER_WORDS,
+    ORDINALS,
+    PRONOUNS,
+    REF_NOUNS,
+    STAGES,
+)
 
 _WORD = re.compile(r"#?\d+(?:st|nd|rd|th)?|[a-z][a-z'’-]*|[?]", re.I)
-
-LEMMAS = {
-    "jobs": "job",
-    "opening": "job",
-    "openings": "job",
-    "role": "job",
-    "roles": "job",
-    "position": "job",
-    "positions": "job",
-    "req": "job",
-    "reqs": "job",
-    "vacancy": "job",
-    "vacancies": "job",
-    "posting": "job",
-    "postings": "job",
-    "candidates": "candidate",
-    "people": "candidate",
-    "person": "candidate",
-    "profiles": "candidate",
-    "profile": "candidate",
-    "talent": "candidate",
-    "applicant": "application",
-    "applicants": "application",
-    "applications": "application",
-    "pipelines": "pipeline",
-    "summarise": "summarize",
-    "summarize": "summarize",
-    "summary": "summarize",
-    "matches": "match",
-    "matching": "match",
-    "matched": "match",
-    "interview": "interviewing",
-    "interviews": "interviewing",
-    "interviewed": "interviewing",
-    "screen": "screening",
-    "screened": "screening",
-    "offered": "offer",
-    "offers": "offer",
-    "hire": "hired",
-    "reject": "rejected",
-    "withdraw": "withdrawn",
-    "withdrew": "withdrawn",
-    "source": "sourced",
-    "on-hold": "on_hold",
-    "organisation": "organization",
-    "orgs": "org",
-    "organizations": "organization",
-    "organisations": "organization",
-    "tenants": "tenant",
-    "companies": "company",
-    "company's": "company",
-    "everyone's": "everyone",
-}
-ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "last": -1,
-}
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
-PRONOUNS = {
-    "him": "candidate",
-    "her": "candidate",
-    "he": "candidate",
-    "she": "candidate",
-    "them": None,
-    "they": None,
-    "it": None,
-    "that": None,
-    "this": None,
-}
-REF_NOUNS = {"job", "candidate", "application"}
-MARKERS = {"#", "id", "number", "no", "num"}
-STAGES = set(APPLICATION_STATUSES)
-JOB_FILTERS = {
-    "open": "open",
-    "closed": "closed",
-    "draft": "draft",
-    "filled": "filled",
-    "on_hold": "on_hold",
-    "paused": "on_hold",
-}
-DESTRUCTIVE = {
-    "delete",
-    "remove",
-    "drop",
-    "wipe",
-    "erase",
-    "destroy",
-    "purge",
-    "truncate",
-    "clear",
-    "nuke",
-    "deleting",
-    "removing",
-}
-FOREIGN = {
-    "org",
-    "organization",
-    "tenant",
-    "company",
-    "companies",
-    "everyone",
-    "customer",
-    "customers",
-    "database",
-    "table",
-    "tables",
-}
-FOREIGN_QUALIFIERS = {
-    "other",
-    "another",
-    "every",
-    "all",
-    "different",
-    "someone",
-    "else",
-    "their",
-    "foreign",
-    "everyone",
-}
 
 
 @dataclass
@@ -216,10 +90,38 @@ class Entities:
     limit: int | None = None
     words: set = field(default_factory=set)
     positions: dict = field(default_factory=dict)  # word -> first index
+    name: str | None = None  # a person named in capitals: "Summarize Jane Doe"
+
+
+def _known_word(text: str) -> bool:
+    return (
+        text in KEYWORDS
+        or text in REF_NOUNS
+        or text in PRONOUNS
+        or text in STAGES
+        or text in JOB_FILTERS
+        or text in ORDINALS
+        or text in NUMBER_WORDS
+    )
+
+
+def _name(tokens: list[Token]) -> str | None:
+    """The first run of 1-4 capitalised words that are not command words (a person's name)."""
+    run: list[str] = []
+    for tok in tokens:
+        capital = tok.kind == "word" and tok.raw[:1].isupper() and len(tok.raw) > 1
+        if capital and not _known_word(tok.text) and tok.raw.lower() != "i":
+            run.append(tok.raw)
+            if len(run) == 4:
+                break
+        elif run:
+            break
+    return " ".join(run) if run else None
 
 
 def entities(tokens: list[Token]) -> Entities:
     found = Entities()
+    found.name = _name(tokens)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -332,6 +234,8 @@ def _score(frame: Frame, ents: Entities) -> float:
             score += 1.0
         elif ents.ordinal is not None:
             score += 0.8
+        elif ents.name and frame.needs == "candidate":
+            score += 1.5
         else:
             score -= 1.6
         other = "candidate" if frame.needs == "job" else "job"
@@ -348,6 +252,15 @@ def _score(frame: Frame, ents: Entities) -> float:
     if frame.intent == "move_application":
         score += 2.0 if ents.stage else -3.0
     return score * frame.weight
+
+
+KEYWORDS = (
+    frozenset(word for frame in FRAMES for word in frame.triggers)
+    | DESTRUCTIVE
+    | FOREIGN
+    | FOREIGN_QUALIFIERS
+    | {"for", "to", "the", "and", "what", "about"}
+)
 
 
 def parse(message: str) -> Command:
@@ -379,11 +292,17 @@ def parse(message: str) -> Command:
     )
     best_score, _, best = scored[0]
     follow_up = re.match(r"\s*(?:and|also|what about|how about|same for|now)\b", message, re.I)
-    has_refs = bool(ents.refs or ents.pronoun or ents.ordinal is not None)
+    has_refs = bool(ents.refs or ents.pronoun or ents.ordinal is not None or ents.name)
     if follow_up and has_refs and best.intent in ("show_job", "summarize_candidate", "help"):
         return Command("ellipsis", _slots(ents, None), 0.5)
     if best_score <= 0.5:
-        if ents.refs or ents.pronoun or ents.ordinal is not None or ents.stage:
+        if (
+            ents.refs
+            or ents.pronoun
+            or ents.ordinal is not None
+            or ents.stage
+            or (follow_up and ents.name)
+        ):
             return Command("ellipsis", _slots(ents, None), 0.5)
         return Command("unknown", {}, 0.0)
     command = Command(best.intent, _slots(ents, best), best_score)
@@ -403,7 +322,11 @@ def _slots(ents: Entities, frame: Frame | None) -> dict:
             slots[f"{needs}_id"] = {"ref": "pronoun", "type": needs}
         elif ents.ordinal is not None:
             slots[f"{needs}_id"] = {"ref": "ordinal", "index": ents.ordinal, "type": needs}
+        elif ents.name and needs == "candidate":
+            slots["candidate_id"] = {"ref": "name", "name": ents.name, "type": "candidate"}
     if frame is None:
+        if ents.name and "candidate_id" not in slots:
+            slots["candidate_id"] = {"ref": "name", "name": ents.name, "type": "candidate"}
         if ents.pronoun:
             slots["pronoun"] = ents.pronoun
         if ents.ordinal is not None:
