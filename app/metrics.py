@@ -65,6 +65,22 @@ PROBE_RECORD_FAILURES = Counter(
 )
 PROBE_DISPATCHED = Counter("kairos_probe_dispatched", "Resources claimed and sent to probe.")
 
+# Dining (workers/dining, app/dining/recommendations.py).
+DINING_FEEDS_BUILT = Counter(
+    "kairos_dining_feeds_built", "Daily feeds stored, by origin.", ["origin"]
+)  # origin: request (a miss or refresh) · batch (beat precomputation)
+DINING_FEED_SECONDS = Histogram(
+    "kairos_dining_feed_build_seconds", "Time to rank and store one feed batch.",
+    buckets=TASK_BUCKETS,
+)  # fmt: skip
+DINING_FEEDS_SERVED = Counter(
+    "kairos_dining_feeds_served", "Feeds served, from the day's cache or just built.", ["cache"]
+)
+DINING_GUARD_BLOCKED_AT_SERVE = Counter(
+    "kairos_dining_guard_blocked_at_serve",
+    "Stored feed items the guard removed when serving (data changed since the build).",
+)
+
 
 class QueueDepthCollector:
     """``kairos_queue_depth{queue}``: messages waiting in each broker queue."""

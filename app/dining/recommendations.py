@@ -22,6 +22,7 @@ from marshmallow import validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import metrics
 from app.db import session_scope
 from app.dining import guard, kinds
 from app.dining.access import USER_ID_PARAMETER, acting_uid, get_profile
@@ -182,6 +183,7 @@ def guarded(items: list[dict], allergies: list[guard.Allergy], limit: int, s) ->
             continue  # removed from the catalog since
         verdict = guard.assess(allergies, guard.facts_of_restaurant(row))
         if verdict.blocked:
+            metrics.DINING_GUARD_BLOCKED_AT_SERVE.inc()
             log.warning("dining_feed_item_blocked_at_serve", extra={"restaurant_id": row.id})
             continue
         out.append(
@@ -244,6 +246,7 @@ def recommendations(query, _headers, uid):
         if not query["refresh"]:
             served = _serve(s, uid, user, allergies, query["limit"], from_cache=True)
             if served is not None:
+                metrics.DINING_FEEDS_SERVED.labels("hit").inc()
                 return served
         user_id = user.id
     task, done = _run(kinds.BUILD_FEED, {"user_id": user_id})
@@ -253,8 +256,13 @@ def recommendations(query, _headers, uid):
         user = _load_user(s, uid)
         allergies = guard.allergies_of(user.allergies)
         served = _serve(s, uid, user, allergies, query["limit"], from_cache=False)
-    if served is None:  # allergies changed while it was built: the next request rebuilds
-        raise ApiError(409, "CONFLICT", "The profile changed while the feed was built; retry")
+    if served is None:
+        # The allergies changed while it was built: build again, and say so with the task.
+        task = task_service.enqueue_internal(
+            current_principal(), kinds.BUILD_FEED, {"user_id": user_id}
+        )
+        return _accepted(task)
+    metrics.DINING_FEEDS_SERVED.labels("built").inc()
     return served
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import metrics
 from app.db import session_scope
 from app.dining import guard
 from app.models.dining import DiningUser, Feed, Interaction, MenuItem, Restaurant
@@ -223,12 +224,17 @@ def feed_items(ranker: Ranker, profile: Profile, limit: int = FEED_SIZE) -> list
 
 
 def build_feeds(
-    org_id: str, user_ids: list[str], feed_date: date | None = None, task_id: str | None = None
+    org_id: str,
+    user_ids: list[str],
+    feed_date: date | None = None,
+    task_id: str | None = None,
+    origin: str = "request",
 ) -> list[Feed]:
     """Build and store the feeds of ``user_ids`` (DiningUser ids of ``org_id``) for the day,
     replacing any built earlier that day: ranking reads in one session, the batch is written
     in one short transaction (SQLite's one writer is held only for the write)."""
     feed_date = feed_date or today()
+    started = time.monotonic()
     with session_scope() as s:
         users = s.scalars(
             select(DiningUser)
@@ -263,6 +269,8 @@ def build_feeds(
                 s.add_all(feeds)
                 s.flush()
                 s.expunge_all()
+            metrics.DINING_FEEDS_BUILT.labels(origin).inc(len(feeds))
+            metrics.DINING_FEED_SECONDS.observe(time.monotonic() - started)
             return feeds
         except IntegrityError:
             # Another builder stored one of these feeds meanwhile: replace it once more.

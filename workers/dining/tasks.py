@@ -59,7 +59,7 @@ def build_feed(self, user_id):
 def build_feed_batch(org_id, user_ids, feed_date=None):
     """One batch of the nightly precomputation: its record is the feeds it stores."""
     day = date.fromisoformat(feed_date) if feed_date else None
-    feeds = build_feeds(org_id, list(user_ids), day)
+    feeds = build_feeds(org_id, list(user_ids), day, origin="batch")
     log.info("dining_feed_batch", extra={"org_id": org_id, "feeds": len(feeds)})
     return len(feeds)
 
