@@ -20,6 +20,7 @@ BENCHES = (
     "dining_feeds",
     "recruiting_match",
     "recruiting_quality",
+    "recruiting_intake",
 )
 
 

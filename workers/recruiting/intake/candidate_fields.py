@@ -233,6 +233,16 @@ def _read_lines(lines: list[str], today: date) -> dict:
                 company = (
                     company or more_company or (previous if title and previous != title else "")
                 )
+        if title and not company and i > 1:
+            # "Company — City" / title / dates: the employer sits two lines up.
+            above = lines[i - 2].strip(" *_#")
+            if not (
+                above.startswith(("-", "•", "*"))
+                or _RANGE.search(above)
+                or _SECTION.match(above)
+                or _contactish(above)
+            ):
+                company = _role_parts(above)[1] or ""
         if title or company:
             roles.append(
                 {"title": title, "company": company, "dates": match.group(0), "span": span}
