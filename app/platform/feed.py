@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 
+import redis
 from flask import Response, request, stream_with_context
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
@@ -35,6 +36,7 @@ sock = Sock()
 
 AUTH_TIMEOUT = 10
 CLOSE_UNAUTHORIZED, CLOSE_TOO_SLOW, CLOSE_SERVER_ERROR = 4401, 4408, 1011
+CLOSE_TRY_AGAIN = 1013
 SSE_KEEPALIVE = 15
 # Seed-000 shorthands: {"type": "analyze", "job_id": …} submits careers.analyze.
 SHORTHANDS = {"analyze": ("careers.analyze", "job_id")}
@@ -79,6 +81,11 @@ class FeedConnection:
                             self._send_event(event)
         except ConnectionClosed:
             pass
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            # Redis is away: say "try again later"; the client resumes with last_event_id.
+            log.warning("feed_redis_unavailable", extra={"error": str(exc)[:300]})
+            with contextlib.suppress(Exception):
+                self.ws.close(reason=CLOSE_TRY_AGAIN, message="try again later")
         except Exception:
             # A connection that can no longer be served is closed, never left silent.
             log.exception("feed_sender_failed")
@@ -267,33 +274,42 @@ def sse_response(task_id: str) -> Response:
         data = raw or events.as_json(event)
         return f"id: {event['id']}\nevent: {event['type']}\ndata: {data}\n\n"
 
+    # Subscribe, then replay, before answering: if Redis is away this is a clean 503, not a
+    # stream that breaks after its headers went out.
+    listener, follower = Listener(), Follower()
+    hub.subscribe_task(listener, task.id)
+    try:
+        stored = follower.replay(task.id, after)
+    except Exception:
+        hub.remove(listener)
+        raise
+
     def stream():
-        listener, follower = Listener(), Follower()
-        hub.subscribe_task(listener, task.id)
-        try:
-            for event in follower.replay(task.id, after):
-                yield frame(event)
+        for event in stored:
+            yield frame(event)
+            if event["type"] in events.TERMINAL:
+                return
+        while True:
+            try:
+                op, arg = listener.queue.get(timeout=SSE_KEEPALIVE)
+            except queue.Empty:
+                yield ": keepalive\n\n"
+                continue
+            if op == "resync":
+                batch = [(e, None) for e in follower.replay(task.id)]
+            else:
+                batch = [arg] if follower.accept(arg[0]) else []
+            for event, raw in batch:
+                yield frame(event, raw)
                 if event["type"] in events.TERMINAL:
                     return
-            while True:
-                try:
-                    op, arg = listener.queue.get(timeout=SSE_KEEPALIVE)
-                except queue.Empty:
-                    yield ": keepalive\n\n"
-                    continue
-                if op == "resync":
-                    batch = [(e, None) for e in follower.replay(task.id)]
-                else:
-                    batch = [arg] if follower.accept(arg[0]) else []
-                for event, raw in batch:
-                    yield frame(event, raw)
-                    if event["type"] in events.TERMINAL:
-                        return
-        finally:
-            hub.remove(listener)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
+    response = Response(
+        stream_with_context(stream()), mimetype="text/event-stream", headers=headers
+    )
+    response.call_on_close(lambda: hub.remove(listener))
+    return response
 
 
 def wait_for_end(principal: Principal, task, seconds: float):

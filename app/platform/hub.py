@@ -166,4 +166,35 @@ class Follower:
         if after is None and task_id in self.last:
             ms, seq = self.last[task_id]
             after = f"{ms}-{seq}"
-        return [e for e in events.replay(task_id, after) if self.accept(e)]
+        stored = events.replay(task_id, after)
+        if not any(e["type"] in events.TERMINAL for e in stored):
+            # The stream may have lost the end (Redis restarted empty): the row has it.
+            end = final_event(task_id)
+            if end is not None:
+                stored.append(end)
+        return [e for e in stored if self.accept(e)]
+
+
+def final_event(task_id: str) -> dict | None:
+    """The terminal event of a finished task, rebuilt from its row (the truth), with an id
+    at its finishing time so it orders after everything the task published."""
+    from sqlalchemy import select
+
+    from app.db import get_engine
+    from app.models import Task
+    from app.models.platform import FINISHED_STATES
+
+    query = select(Task.kind, Task.state, Task.result, Task.error, Task.finished_at).where(
+        Task.id == task_id
+    )
+    with get_engine().connect() as conn:
+        row = conn.execute(query).first()
+    if row is None or row.finished_at is None or row.state not in FINISHED_STATES:
+        return None
+    if row.state == "succeeded":
+        event = events.make_event("complete", task_id, row.kind, data=row.result)
+    else:
+        error = row.error or {"code": row.state.upper(), "message": row.state}
+        event = events.make_event("error", task_id, row.kind, **error)
+    event["id"] = f"{int(row.finished_at.timestamp() * 1000)}-0"
+    return event

@@ -47,13 +47,20 @@ def test_tasks_accepted_before_redis_restarted_empty_all_run(stack):
     time.sleep(1)
     assert "queued" in _states(client, waiting).values()
 
+    feed = Feed(stack, client.token)
+    assert feed.recv()["of"] == "auth"
     stack.stop_redis()
     try:
+        # The feed cannot serve a subscription without Redis: "try again later".
+        feed.send({"type": "subscribe", "task_id": waiting[0]})
+        assert feed.close_code() == 1013
         during = client.post("/api/v1/tasks", json={"kind": "platform.diagnostic"})
         assert during.status_code == 503, during.text
         assert during.json()["code"] == "BROKER_UNAVAILABLE" and during.headers.get("Retry-After")
         ready = requests.get(stack.base_url + "/api/v1/ready", timeout=10)
         assert ready.status_code == 503 and "redis" in ready.json()["errors"]
+        sse = client.get(f"/api/v1/tasks/{waiting[0]}/events")
+        assert sse.status_code == 503 and sse.headers.get("Retry-After")
         # Reads that need no Redis keep working: the row is the truth.
         assert client.get(f"/api/v1/tasks/{waiting[0]}").status_code == 200
     finally:

@@ -200,3 +200,20 @@ def test_sse_needs_auth(api):
     task = api.submit()
     resp = api.get(f"/api/v1/tasks/{task['id']}/events", auth=False)
     assert resp.status_code == 401 and resp.json()["code"] == "UNAUTHORIZED"
+
+
+def test_a_task_whose_stored_events_were_lost_still_ends_from_its_row(api):
+    """Redis restarted empty after the task finished: the row is the truth."""
+    from app import events
+    from app.redis_conn import get_redis
+
+    task = api.submit(steps=2)
+    assert api.wait(task["id"])["state"] == "succeeded"
+    get_redis().delete(events.stream_key(task["id"]))
+    feed = Feed(api.platform, api.token)
+    feed.recv()
+    feed.send({"type": "subscribe", "task_id": task["id"]})
+    end = feed.until(is_end_of(task["id"]))[-1]
+    assert end["type"] == "complete" and end["data"] == {"steps": 2, "payload": ""}
+    sse = api.get(f"/api/v1/tasks/{task['id']}/events", stream=True)
+    assert "event: complete" in sse.text
