@@ -16,6 +16,7 @@ BENCHES = (
     "careers_search",
     "careers_analysis",
     "monitoring_scale",
+    "monitoring_status_page",
     "dining_quality",
     "dining_feeds",
     "recruiting_match",

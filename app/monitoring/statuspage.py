@@ -80,9 +80,7 @@ def status_data(
     first_day = uptime.floor(now, "day") - timedelta(days=DAYS - 1)
     resources = []
     for row in rows:
-        days = bars[row.id]
-        ups = sum(d["ups"] for d in days)
-        downs = sum(d["downs"] for d in days)
+        bar = bars[row.id]
         resources.append(
             {
                 "id": row.id,
@@ -92,8 +90,8 @@ def status_data(
                 "latestCheckedAt": row.latest_checked_at,
                 "latestMessage": row.latest_message,
                 "groups": [g["name"] for g in groups.get(row.id, [])],
-                "uptime90d": uptime.ratio(ups, downs),
-                "days": [d["uptime"] for d in days],
+                "uptime90d": uptime.ratio(bar["ups"], bar["downs"]),
+                "days": bar["days"],
             }
         )
     announcements = session.scalars(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from app.models.monitoring import Rollup
 
@@ -58,34 +58,37 @@ def ratio(ups: int | None, downs: int | None) -> float | None:
 
 
 def uptimes(session, resource_ids: list[str], now: datetime | None = None) -> dict[str, dict]:
-    """``{resource_id: {"24h": r, "7d": r, "30d": r, "365d": r}}`` (r in 0..1 or None)."""
+    """``{resource_id: {"24h": r, "7d": r, "30d": r, "365d": r}}`` (r in 0..1 or None).
+
+    One query per period (hour, day), each a range on the rollups' unique index
+    (resource_id, period, bucket_start), with one conditional sum per window.
+    """
     now = now or datetime.now(UTC)
-    empty = {name: None for name in WINDOWS}
-    result = {rid: dict(empty) for rid in resource_ids}
+    result = {rid: {name: None for name in WINDOWS} for rid in resource_ids}
     if not resource_ids:
         return result
     starts = {name: window_start(name, now) for name in WINDOWS}
-    columns = []
-    for name, (period, start) in starts.items():
-        hit = and_(Rollup.period == period, Rollup.bucket_start >= start)
-        columns.append(func.sum(case((hit, Rollup.ups), else_=0)).label(f"u{name}"))
-        columns.append(func.sum(case((hit, Rollup.downs), else_=0)).label(f"d{name}"))
-    earliest = {}
-    for period, start in starts.values():
-        earliest[period] = min(start, earliest.get(period, start))
-    rows = session.execute(
-        select(Rollup.resource_id, *columns)
-        .where(
-            Rollup.resource_id.in_(resource_ids),
-            or_(*(and_(Rollup.period == p, Rollup.bucket_start >= s) for p, s in earliest.items())),
-        )
-        .group_by(Rollup.resource_id)
-    ).all()
-    for row in rows:
-        values = row._mapping
-        result[row.resource_id] = {
-            name: ratio(values[f"u{name}"], values[f"d{name}"]) for name in WINDOWS
-        }
+    for period in {p for p, _ in starts.values()}:
+        names = [n for n, (p, _) in starts.items() if p == period]
+        earliest = min(starts[n][1] for n in names)
+        columns = []
+        for name in names:
+            hit = Rollup.bucket_start >= starts[name][1]
+            columns.append(func.sum(case((hit, Rollup.ups), else_=0)).label(f"u{name}"))
+            columns.append(func.sum(case((hit, Rollup.downs), else_=0)).label(f"d{name}"))
+        rows = session.execute(
+            select(Rollup.resource_id, *columns)
+            .where(
+                Rollup.resource_id.in_(resource_ids),
+                Rollup.period == period,
+                Rollup.bucket_start >= earliest,
+            )
+            .group_by(Rollup.resource_id)
+        ).all()
+        for row in rows:
+            values = row._mapping
+            for name in names:
+                result[row.resource_id][name] = ratio(values[f"u{name}"], values[f"d{name}"])
     return result
 
 
@@ -102,38 +105,28 @@ def uptime_over(session, resource_id: str, period: str, start: datetime) -> floa
 
 def daily_bars(
     session, resource_ids: list[str], days: int = 90, now: datetime | None = None
-) -> dict[str, list[dict]]:
-    """The last ``days`` UTC days per resource, oldest first, one entry per day (a day
-    without checks has ``uptime`` None)."""
+) -> dict[str, dict]:
+    """The last ``days`` UTC days per resource, oldest first:
+    ``{resource_id: {"days": [uptime or None per day], "ups": n, "downs": n}}``."""
     now = now or datetime.now(UTC)
-    today = floor(now, "day")
-    first = today - timedelta(days=days - 1)
-    by_resource: dict[str, dict[datetime, tuple[int, int]]] = {rid: {} for rid in resource_ids}
-    if resource_ids:
-        rows = session.execute(
-            select(Rollup.resource_id, Rollup.bucket_start, Rollup.ups, Rollup.downs).where(
-                Rollup.resource_id.in_(resource_ids),
-                Rollup.period == "day",
-                Rollup.bucket_start >= first,
-            )
-        ).all()
-        for rid, start, ups, downs in rows:
-            by_resource[rid][start] = (ups, downs)
-    bars = {}
-    for rid, seen in by_resource.items():
-        row = []
-        for offset in range(days):
-            day = first + timedelta(days=offset)
-            ups, downs = seen.get(day, (0, 0))
-            row.append(
-                {
-                    "date": day.date().isoformat(),
-                    "ups": ups,
-                    "downs": downs,
-                    "uptime": ratio(ups, downs),
-                }
-            )
-        bars[rid] = row
+    first = floor(now, "day") - timedelta(days=days - 1)
+    bars = {rid: {"days": [None] * days, "ups": 0, "downs": 0} for rid in resource_ids}
+    if not resource_ids:
+        return bars
+    rows = session.execute(
+        select(Rollup.resource_id, Rollup.bucket_start, Rollup.ups, Rollup.downs).where(
+            Rollup.resource_id.in_(resource_ids),
+            Rollup.period == "day",
+            Rollup.bucket_start >= first,
+        )
+    ).all()
+    for rid, start, ups, downs in rows:
+        index = (start - first).days
+        if 0 <= index < days:
+            bar = bars[rid]
+            bar["days"][index] = ratio(ups, downs)
+            bar["ups"] += ups
+            bar["downs"] += downs
     return bars
 
 
