@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -36,9 +37,10 @@ from workers.monitoring.recorder import lease_for, record
 
 log = logging.getLogger("kairos.monitoring")
 
-LOOKAHEAD = 1.0  # seconds: claim a little early, start on the dot
+LOOKAHEAD = 2.0  # seconds: claim early (absorbs a late tick), start on the dot
 MAX_CLAIM = 5000  # resources per dispatch tick (10,000 at 60 s is ~167 per second)
 LEASE_MARGIN = 5.0  # seconds of lease a batch must still have to start a probe
+SLOW_LAG, SLOW_RECORD = 2.0, 1.0  # seconds: a batch past these is logged as a warning
 
 
 def claim(
@@ -140,6 +142,20 @@ def run(batch: list[dict]) -> dict:
     if not fresh:
         return {"probed": 0, "dropped": len(stale)}
     policy = Policy(allow_private=settings.probe_allow_private)
+    t0 = time.perf_counter()
     outcomes = asyncio.run(run_batch([to_spec(i) for i in fresh], policy, settings))
+    t1 = time.perf_counter()
     changes = record(outcomes)
+    t2 = time.perf_counter()
+    lags = [o.lag for o in outcomes if o.lag is not None]
+    fields = {
+        "probed": len(outcomes),
+        "max_lag_s": round(max(lags), 3) if lags else None,
+        "queued_s": round((now - datetime.fromisoformat(fresh[0]["due_at"])).total_seconds(), 3),
+        "probe_s": round(t1 - t0, 3),
+        "record_s": round(t2 - t1, 3),
+    }
+    # Late or slow batches are what an operator wants to see; the others only when debugging.
+    slow = (lags and max(lags) > SLOW_LAG) or t2 - t1 > SLOW_RECORD
+    log.log(logging.WARNING if slow else logging.DEBUG, "probe_batch_done", extra=fields)
     return {"probed": len(outcomes), "dropped": len(stale), "changes": len(changes)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -36,7 +37,12 @@ def dispatch(org_id=None):
     def send(batch):
         probe_batch.apply_async(kwargs={"batch": batch}, queue="probes", expires=300)
 
-    return {"dispatched": scheduler.dispatch(send, org_id)}
+    t0 = time.perf_counter()
+    count = scheduler.dispatch(send, org_id)
+    elapsed = time.perf_counter() - t0
+    if elapsed > 0.5:
+        log.warning("probe_dispatch_slow", extra={"resources": count, "seconds": round(elapsed, 3)})
+    return {"dispatched": count}
 
 
 @celery.task(name="monitoring.probe_batch", ignore_result=True, acks_late=True)
