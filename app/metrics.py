@@ -81,6 +81,19 @@ DINING_GUARD_BLOCKED_AT_SERVE = Counter(
     "Stored feed items the guard removed when serving (data changed since the build).",
 )
 
+# Recruiting agent and intake (workers/recruiting/agent, workers/recruiting/intake).
+RECRUITING_AGENT_TURNS = Counter(
+    "kairos_recruiting_agent_turns",
+    "Agent chat turns, by intent and strategy.",
+    ["intent", "strategy"],
+)
+# outcome: ok, or the failure code (UNREADABLE_FILE, FILE_ENCRYPTED, FILE_TOO_LARGE, NO_TEXT).
+RECRUITING_UPLOADS_READ = Counter(
+    "kairos_recruiting_uploads_read",
+    "Uploaded job reqs and resumes read, by format and outcome.",
+    ["format", "outcome"],
+)
+
 
 class QueueDepthCollector:
     """``kairos_queue_depth{queue}``: messages waiting in each broker queue."""

@@ -241,3 +241,11 @@ def test_another_orgs_upload_cannot_be_used(api, other_api):
         "/api/v1/tasks", json={"kind": "recruiting.job_from_req", "params": params}
     )
     assert resp.status_code == 404 and resp.json()["code"] == "UPLOAD_NOT_FOUND"
+
+
+def test_reads_and_their_failures_are_counted_in_metrics(api):
+    resume(api, "locked.pdf", pdf_bytes(RESUME, user_password="pw"))
+    resume(api, "ok.txt", RESUME.encode())
+    text = api.get("/metrics").text
+    assert 'kairos_recruiting_uploads_read_total{format="pdf",outcome="FILE_ENCRYPTED"}' in text
+    assert 'kairos_recruiting_uploads_read_total{format="text",outcome="ok"}' in text

@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy import String
 
+from app import metrics
 from app.db import session_scope
 from app.models.recruiting import Candidate, Job
 from app.platform.auth import Principal
@@ -133,8 +134,10 @@ def _read_upload(task: TrackedTask, upload_id: str, fmt: str) -> str:
     try:
         text = extract_isolated(data, fmt)
     except ExtractionError as exc:
+        metrics.RECRUITING_UPLOADS_READ.labels(fmt, exc.code).inc()
         agent_uploads.discard(task.attempt.org_id, upload_id)
         raise TaskError(exc.message, code=exc.code) from None
+    metrics.RECRUITING_UPLOADS_READ.labels(fmt, "ok").inc()
     task.progress(50, stage="extracting")
     return text
 

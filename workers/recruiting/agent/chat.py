@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Callable
 
+from app import metrics
 from app.db import session_scope
 from app.platform.auth import Principal
 from workers.recruiting.agent import conversation as conv
@@ -85,6 +86,7 @@ def run_turn(
         row = s.get(conv.Conversation, conversation_id)
         row.state = state
         conv.record(s, row, "assistant", reply, {"intent": intent, "actions": actions}, task_id)
+    metrics.RECRUITING_AGENT_TURNS.labels(intent, strategy).inc()
     log.info("agent_turn", extra={"intent": intent, "strategy": strategy, "task_id": task_id})
     return {
         "reply": reply,
