@@ -45,6 +45,28 @@ B.S. Computer Science, State University, 2010 – 2014
 """
 
 
+def _latex(text: str) -> str:
+    """The req as a LaTeX document: the title a section, lists as itemize, lines broken."""
+    title, *rest = text.splitlines()
+    body, in_list = [], False
+    for line in rest:
+        if line.startswith("- ") != in_list:
+            body.append("\\begin{itemize}" if not in_list else "\\end{itemize}")
+            in_list = not in_list
+        body.append(f"\\item {line[2:]}" if in_list else f"{line}\\\\")
+    if in_list:
+        body.append("\\end{itemize}")
+    return "\n".join(
+        [
+            "\\documentclass{article}",
+            "\\begin{document}",
+            f"\\section*{{{title}}}",
+            *body,
+            "\\end{document}",
+        ]
+    )
+
+
 def upload(client, path, field, name, data, notes=None):
     form = {"notes": notes} if notes is not None else {}
     return run(client, f"{R}/agent/{path}", files={field: (name, data)}, data=form)
@@ -82,6 +104,7 @@ def test_a_job_from_a_prompt(api):
         ("job.md", lambda t: ("# Senior Backend Engineer\n\n" + t).encode()),
         ("job.pdf", pdf_bytes),
         ("job.docx", docx_bytes),
+        ("job.tex", lambda t: _latex(t).encode()),
     ],
 )
 def test_a_job_from_an_uploaded_req_in_every_format(api, name, make):

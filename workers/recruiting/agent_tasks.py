@@ -148,6 +148,10 @@ def job_from_req(self, upload_id, filename, format, notes=None):
     from workers.recruiting.intake.job_fields import extract_job
 
     text = _read_upload(self, upload_id, format)
+    if format == "latex":
+        from workers.recruiting.intake.common import latex_lines
+
+        text = latex_lines(text)
     both = f"{text}\n\nRecruiter notes: {notes}" if notes else text
     fields, strategy = _structured(self, both, extract_job(text, notes))
     job_json, job = _create_job(_owner(self), fields, "req_upload")

@@ -69,7 +69,7 @@ def label_value(text: str, *labels: str) -> str | None:
     match = re.search(rf"(?im)^[ \t*_#>-]*(?:{names})[ \t*_]*[:\-–][ \t]*(.+)$", text)
     if match is None:
         return None
-    return match.group(1).strip(" \t*_|") or None
+    return match.group(1).strip(" \t*_|:") or None
 
 
 def find_location(text: str) -> str | None:
@@ -144,3 +144,23 @@ def title_case(text: str) -> str:
 
 def first_lines(text: str, count: int = 8) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()][:count]
+
+
+_SECTIONING = re.compile(r"\\(?:sub)*section\*?\{([^{}]*)\}")
+
+
+def latex_lines(source: str) -> str:
+    """A LaTeX job req as lines of text: headings and list items on lines of their own (the
+    careers LaTeX reader renders the markup; the line structure is what the fields need)."""
+    from workers.careers.resumes import latex
+
+    try:
+        body = latex.strip_comments(source)
+        document = re.search(r"\\begin\{document\}(.*?)(?:\\end\{document\}|$)", body, re.S)
+        body = document.group(1) if document else body
+        body = _SECTIONING.sub(lambda m: f"\n{m.group(1)}\n", body)
+        body = re.sub(r"\\item\b", "\n- ", body).replace("\\\\", "\n")
+        lines = (latex.to_text(line).strip() for line in body.split("\n"))
+        return "\n".join(line for line in lines if line)
+    except (ValueError, RecursionError):  # markup the reader cannot take: the source as is
+        return source
