@@ -104,3 +104,15 @@ def test_the_real_expanded_size_is_capped_even_under_the_ratio():
     with pytest.raises(ExtractionError) as caught:
         extract_text(data, "docx", Limits(max_uncompressed=500_000))
     assert caught.value.code == "FILE_TOO_LARGE"
+
+
+def test_a_reader_that_runs_out_of_memory_takes_only_its_child_down(monkeypatch):
+    from workers.recruiting.intake import sandbox
+
+    # So little address space that the child dies while loading the PDF reader.
+    monkeypatch.setattr(sandbox, "MEMORY_LIMIT", 40 * 1024 * 1024)
+    with pytest.raises(ExtractionError) as caught:
+        sandbox.extract_isolated(pdf_bytes("Ada Lovelace"), "pdf")
+    assert caught.value.code in ("UNREADABLE_FILE", "FILE_TOO_LARGE")
+    monkeypatch.undo()
+    assert "Ada Lovelace" in sandbox.extract_isolated(pdf_bytes("Ada Lovelace"), "pdf")
