@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -50,3 +51,25 @@ def severe_console_errors(browser) -> list[str]:
         and "favicon" not in entry["message"]
         and "the server responded with a status of 4" not in entry["message"]
     ]
+
+
+def careers_job(client, **fields) -> str:
+    """A job posting owned by ``client`` (board searches are tested in tests/careers)."""
+    from app.db import session_scope
+    from app.models.careers import JobPosting
+
+    values = {
+        "source": "greenhouse",
+        "source_id": str(datetime.now(UTC).timestamp()),
+        "fingerprint": "fp",
+        "title": "Backend Engineer",
+        "company": "Acme",
+        "location": "Berlin",
+        "remote": False,
+        "description": "Requirements: Python, PostgreSQL and Kubernetes. 3+ years.",
+        **fields,
+    }
+    row = JobPosting(org_id=client.user["org_id"], owner_id=client.user["id"], **values)
+    with session_scope() as s:
+        s.add(row)
+    return row.id

@@ -161,10 +161,13 @@ def test_a_phone_width_screen_needs_no_sideways_scrolling(browser, api):
     api.submit(steps=1)
     browser.set_window_size(390, 844)
     try:
-        for path in ("/", "/careers", "/admin", "/submit"):
+        for path in PAGES[2:] + ("/",):
             sign_in_with_tokens(browser, api, path)
+            wait(browser).until(
+                lambda b: b.execute_script("return document.readyState") == "complete"
+            )
             width = browser.execute_script(
-                "return [document.documentElement.scrollWidth, window.innerWidth]"
+                "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]"
             )
             assert width[0] <= width[1], (path, width)
     finally:

@@ -3,40 +3,23 @@ progress followed live, statuses changed from the keyboard menu."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.web.helpers import severe_console_errors, sign_in_with_tokens, visible, wait
+from tests.web.helpers import (
+    careers_job,
+    severe_console_errors,
+    sign_in_with_tokens,
+    visible,
+    wait,
+)
 
 R = "/api/v1/recruiting"
 C = "/api/v1/careers"
 
 
-def _careers_job(client, **fields) -> str:
-    from app.db import session_scope
-    from app.models.careers import JobPosting
-
-    values = {
-        "source": "greenhouse",
-        "source_id": str(datetime.now(UTC).timestamp()),
-        "fingerprint": "fp",
-        "title": "Backend Engineer",
-        "company": "Acme",
-        "location": "Berlin",
-        "remote": False,
-        "description": "Requirements: Python, PostgreSQL and Kubernetes. 3+ years.",
-        **fields,
-    }
-    row = JobPosting(org_id=client.user["org_id"], owner_id=client.user["id"], **values)
-    with session_scope() as s:
-        s.add(row)
-    return row.id
-
-
 def test_careers_analysis_and_the_applications_board(browser, api):
-    job_id = _careers_job(api)
+    job_id = careers_job(api)
     resp = api.post(f"{C}/applications", json={"job_id": job_id})
     assert resp.status_code == 201, resp.text
     application = resp.json()["data"]

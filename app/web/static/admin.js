@@ -125,7 +125,16 @@
       form.append(h("div", { class: "field" }, h("label", { for: "cfg-" + key, text: key + (overridden ? " (changed at runtime)" : "") }), input, reset));
     }
     form.append(h("button", { type: "submit", class: "primary", text: "Save changes" }), h("p", { class: "muted", text: "Version " + cfg.version }));
-    K.clear(K.$("#config-all")).append(K.view(cfg.settings));
+    // Built when opened: a closed <details> still lays out its content in Chromium, and
+    // long setting names would widen a phone's page.
+    const all = K.$("#config-all");
+    K.clear(all);
+    const details = all.closest("details");
+    const fill = () => {
+      if (details.open && !all.firstChild) all.append(K.view(cfg.settings));
+    };
+    details.addEventListener("toggle", fill);
+    fill();
   }
 
   function bind(formId, fn) {

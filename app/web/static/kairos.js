@@ -415,6 +415,7 @@
     if (!el) return;
     el.textContent = text === "live" ? "live" : "reconnecting…";
     el.className = "pill " + text;
+    el.hidden = false; // shown once the page has a feed
   }
 
   // --- page start ------------------------------------------------------------------------
