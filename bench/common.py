@@ -45,6 +45,14 @@ def _bench_redis_url() -> str:
 
 
 REDIS_URL = _bench_redis_url()
+# BENCH_BROKER=amqp puts task messages on RabbitMQ (BENCH_AMQP_URL, default the local one's
+# default vhost); Redis keeps events, heartbeats and locks either way.
+BROKER = os.environ.get("BENCH_BROKER", "redis")
+BROKER_URL = (
+    os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    if BROKER == "amqp"
+    else ""
+)
 WEB_WORKERS = 2
 WORKER_CONCURRENCY = 2
 MACHINE = f"{os.cpu_count()} CPU cores shared by the load generator, servers, workers and Redis"
@@ -282,6 +290,10 @@ class Stack:
             # This process reads the platform's settings too (Celery producer, heartbeat key):
             # the same ones as its servers, and no var/ of the work tree.
             configure(load_settings(self.env()))
+            if BROKER_URL:  # a RabbitMQ keeps what an aborted earlier run left queued
+                from app.taskqueue import make_celery
+
+                make_celery().control.purge()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -303,6 +315,7 @@ class Stack:
             KAIROS_ENV="development",
             KAIROS_VAR_DIR=str(self.var),
             KAIROS_REDIS_URL=REDIS_URL,
+            KAIROS_BROKER_URL=BROKER_URL,
             KAIROS_RATE_LIMIT="100000000/minute",
             KAIROS_AUTH_RATE_LIMIT="100000000/minute",
             KAIROS_WEB_WORKERS=str(WEB_WORKERS),

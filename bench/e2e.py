@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from websockets.sync.client import connect
 
 from bench.common import (
+    BROKER,
     MACHINE,
     WEB_WORKERS,
     WORKER_CONCURRENCY,
@@ -282,6 +283,7 @@ def run() -> dict:
             "-Q default, serving both",
             "web": f"kairos web, {WEB_WORKERS} gevent workers, up during both runs",
             "database": "SQLite (platform default)",
+            "broker": BROKER,
             "machine": MACHINE,
             "server_log_problems": problems,
         },

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -77,6 +78,32 @@ def test_a_worker_killed_mid_task_is_redelivered_and_finishes_exactly_once(clien
     history = [m for m in feed.until(is_end_of(task["id"])) if m["type"] != "ack"]
     assert [m["type"] for m in history].count("complete") == 1
     assert [m.get("stage") for m in history].count("running") == 2  # one start per delivery
+
+
+def test_on_rabbitmq_a_task_whose_connection_drops_is_run_again_and_ends_once(client, stack):
+    """RabbitMQ requeues an unacknowledged message the moment its connection drops, so the
+    worker cancels its local run and the redelivered copy takes the row over."""
+    if "amqp://" not in stack.env["KAIROS_BROKER_URL"]:
+        pytest.skip("RabbitMQ only: with Redis a running task keeps running (see restart test)")
+    vhost = stack.env["KAIROS_BROKER_URL"].rsplit("/", 1)[1] or "/"
+    task = client.submit(steps=100, sleep=0.3)  # 30 s: still running when the link drops
+    deadline = time.monotonic() + 60
+    while client.get(f"/api/v1/tasks/{task['id']}").json()["data"]["progress"] < 3:
+        assert time.monotonic() < deadline, "task never got going"
+        time.sleep(0.05)
+    subprocess.run(
+        ["rabbitmqctl", "close_all_connections", "-p", vhost, "test: connection lost"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    done = client.wait(task["id"], timeout=180)
+    assert done["state"] == "succeeded" and done["attempts"] == 2, done
+    feed = Feed(stack, client.token)
+    feed.recv()
+    feed.send({"type": "subscribe", "task_id": task["id"]})
+    history = [m for m in feed.until(is_end_of(task["id"])) if m["type"] != "ack"]
+    assert [m["type"] for m in history].count("complete") == 1
 
 
 def test_only_one_of_two_beat_processes_schedules(stack, client):

@@ -81,6 +81,10 @@ def test_tasks_accepted_before_redis_restarted_empty_all_run(stack):
     # Re-sending was safe: each task started once, or was taken over once after its loss.
     for task_id in accepted:
         assert client.get(f"/api/v1/tasks/{task_id}").json()["data"]["attempts"] <= 2
+    # The tasks running when the connection dropped kept running (Redis: not cancelled on
+    # connection loss) and ended once, by their one attempt.
+    for task_id in blockers:
+        assert client.get(f"/api/v1/tasks/{task_id}").json()["data"]["attempts"] == 1
 
 
 def test_after_the_restart_new_tasks_run_and_are_watched_live(stack):
