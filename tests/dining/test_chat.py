@@ -179,3 +179,14 @@ def test_another_org_s_user_is_not_found(service, other_service):
     assert resp.status_code == 404 and resp.json()["code"] == "USER_NOT_FOUND"
     resp = service.post(f"{BASE}/chat", json={"message": "pizza"}, headers={"X-User-ID": new_uid()})
     assert resp.status_code == 404
+
+
+def test_when_the_llm_fails_the_offline_reading_answers_and_says_so(service, llm):
+    ids = catalog(service.org_id)
+    uid = diner(service)
+    llm.reply("overloaded", status=400)
+    events, result = chat(service, uid, "Italian dinner, no peanuts")
+    decomposed = next(e["data"] for e in events if e["data"].get("step") == "decomposed")
+    assert "read offline" in decomposed["message"] and "read offline" in result["notice"]
+    assert result["strategy"] == "naive"
+    assert [r["id"] for r in result["restaurants"]] == [ids["toscano"]]

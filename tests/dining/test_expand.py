@@ -113,3 +113,11 @@ def test_not_ready_in_time_is_a_202_with_the_task(service):
     assert resp.status_code == 202 and resp.json()["data"]["kind"] == "dining.expand"
     task = service.wait(resp.json()["data"]["id"])
     assert task["state"] == "succeeded" and task["result"]["restaurant"]["name"] == "Nonna"
+
+
+def test_when_the_llm_fails_the_summary_is_written_from_data(service, llm):
+    ids = catalog(service.org_id)
+    uid = diner(service)
+    llm.reply("bad request", status=400)
+    data = expand(service, uid, ids["toscano"]).json()["data"]
+    assert data["strategy"] == "naive" and data["ai_summary"].startswith("Toscano is an Italian")

@@ -24,6 +24,7 @@ from workers.dining.chat import (
     prompt,
 )
 from workers.dining.ranking import norm
+from workers.llm import LLMError
 
 # --- search and the answer ---------------------------------------------------------------------
 
@@ -117,9 +118,14 @@ def answer(ranker, profile, message: str, history, client=None, report=None) -> 
     query = decompose(
         message, history, known_cuisines=catalog.cuisines, known_areas=catalog.area_names
     )
+    notice = None
     if client is not None:
-        query = from_llm(client.complete_json(SYSTEM, prompt(message, history)), query)
-    report(30, stage="decomposed", message="Query decomposed into search parameters")
+        try:
+            query = from_llm(client.complete_json(SYSTEM, prompt(message, history)), query)
+        except LLMError as exc:
+            # A chat answers now or not at all: the offline reading stands in, and says so.
+            notice = f"The language model could not help ({exc.message}); read offline."
+    report(30, stage="decomposed", message=notice or "Query decomposed into search parameters")
 
     if query.clarification_needed:
         mask, relaxed = np.zeros(catalog.n, dtype=bool), []
@@ -147,7 +153,10 @@ def answer(ranker, profile, message: str, history, client=None, report=None) -> 
         message=f"AllergyGuard: {warned} warning{'s' if warned != 1 else ''} flagged, "
         f"{excluded} excluded",
     )
-    return payload(query, results, relaxed, excluded)
+    out = payload(query, results, relaxed, excluded)
+    if notice:
+        out["notice"] = notice
+    return out
 
 
 def payload(query: Query, results, relaxed: list[str], excluded: int) -> dict:

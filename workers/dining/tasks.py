@@ -156,7 +156,12 @@ def _summary(task, place, tags, verdict, menu_names) -> tuple[str, str]:
     if client is None:
         return offline, "naive"
     facts = detail.llm_facts(place, tags, verdict, menu_names)
-    text = client.complete_text(detail.SUMMARY_SYSTEM, facts, on_token=task.token).strip()
+    try:
+        text = client.complete_text(detail.SUMMARY_SYSTEM, facts, on_token=task.token).strip()
+    except llm.LLMError as exc:
+        # Everything else in an expand is data; a summary is not worth failing it for.
+        log.info("dining_summary_offline", extra={"error": exc.message})
+        return offline, "naive"
     if not text:
         return offline, "naive"
     note = detail.guard_note(verdict)
