@@ -4,8 +4,9 @@ An event is a flat JSON object: ``type`` (progress | token | complete | error), 
 ``kind``, ``ts`` and the type's own fields. Its ``id`` is the stream entry id, which orders
 events and lets a client resume with ``last_event_id``.
 
-Publishing is one Lua call, so the stream order and the live order are the same order: a
-subscriber that reads the stream after subscribing can drop live duplicates by id alone.
+Publishing is one Lua call (for one event or several of a task), so the stream order and the
+live order are the same order: a subscriber that reads the stream after subscribing can drop
+live duplicates by id alone.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from app.redis_conn import get_redis
 CHANNEL = "kairos:events"
 TERMINAL = ("complete", "error")
 
+# ARGV: maxlen, ttl, org_id, then one or more events (JSON), all of one task.
 _PUBLISH = """
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', KEYS[2], ARGV[4] .. '\\n' .. id .. '\\n' .. ARGV[1])
-return id
+local ids = {}
+for i = 4, #ARGV do
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+  redis.call('PUBLISH', KEYS[2], ARGV[3] .. '\\n' .. id .. '\\n' .. ARGV[i])
+  ids[#ids + 1] = id
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return ids
 """
 _script = None
 
@@ -41,13 +47,18 @@ def make_event(type_: str, task_id: str, kind: str, **fields) -> dict:
 
 def publish(org_id: str, event: dict, *, maxlen: int = 1000, ttl: int = 86400) -> str:
     """Append to the task's stream and publish; returns the event id."""
+    return publish_many(org_id, [event], maxlen=maxlen, ttl=ttl)[0]
+
+
+def publish_many(org_id: str, batch: list[dict], *, maxlen: int = 1000, ttl: int = 86400):
+    """Publish events of one task, in order, in one round trip; returns their ids."""
     global _script
     client = get_redis()
     if _script is None or _script.registered_client is not client:
         _script = client.register_script(_PUBLISH)
-    payload = as_json(event)
+    payloads = [as_json(event) for event in batch]
     return _script(
-        keys=[stream_key(event["task_id"]), CHANNEL], args=[payload, maxlen, ttl, org_id]
+        keys=[stream_key(batch[0]["task_id"]), CHANNEL], args=[maxlen, ttl, org_id, *payloads]
     )
 
 

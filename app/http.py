@@ -165,9 +165,60 @@ class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
 
+def _json_type_problem(field: ma.fields.Field, value) -> str | None:
+    """The JSON type a field's document promises, held strictly: marshmallow would read
+    `0` as false and truncate `2.5` to an integer, which the document says are invalid."""
+    if isinstance(field, ma.fields.Boolean):
+        return None if isinstance(value, bool) else "Not a valid boolean."
+    if isinstance(field, ma.fields.Integer):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "Not a valid integer."
+        return None if isinstance(value, int) or value.is_integer() else "Not a valid integer."
+    if isinstance(field, ma.fields.Number):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else "Not a valid number."
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else ()
+    for text in texts:
+        # NUL cannot be stored in PostgreSQL text, a lone surrogate in no UTF-8 column.
+        if isinstance(text, str) and (
+            "\x00" in text or not text.isprintable() and _unencodable(text)
+        ):
+            return "Must be text without NUL characters or lone surrogates."
+    return None
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class Schema(ma.Schema):
+    """Every schema of the API. Unknown fields are refused (marshmallow's RAISE), and a JSON
+    body's values must have the JSON types the document states (no coercion)."""
+
     class Meta:
         ordered = True
+
+    @ma.pre_load
+    def _strict_json_types(self, data, **_kwargs):
+        # Only a plain dict comes from a JSON body; query strings and forms arrive as webargs'
+        # MultiDictProxy, where everything is text and reading "true" or "2" is the point.
+        if type(data) is not dict:
+            return data
+        errors = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            value = data.get(key)
+            if value is not None:
+                problem = _json_type_problem(field, value)
+                if problem:
+                    errors[key] = [problem]
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
 
 
 class ErrorEnvelopeSchema(Schema):
@@ -277,6 +328,27 @@ class Blueprint(_Blueprint):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_contract_doc)
+        self._query_names: dict[tuple[str, str], frozenset[str]] = {}
+        self.before_request(self._refuse_unknown_query)
+
+    def _refuse_unknown_query(self):
+        """Unknown fields are refused everywhere, query strings included: a query parameter
+        the operation does not document is a 400 naming it (a typo never silently does
+        nothing). The documented names come from the same declarations as the document."""
+        if not request.args:
+            return
+        endpoint = request.endpoint.rsplit(".", 1)[-1] if request.endpoint else None
+        method = request.method.lower()
+        names = self._query_names.get((endpoint, method))
+        if names is None:
+            names = self._query_names[(endpoint, method)] = _documented_query(
+                self._docs.get(endpoint, {}).get("get" if method == "head" else method, {})
+            )
+        unknown = [name for name in request.args if name not in names]
+        if unknown:
+            raise ApiError(
+                400, "VALIDATION_ERROR", "Invalid input", {n: ["Unknown field."] for n in unknown}
+            )
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, **kwargs):
         super().add_url_rule(rule, endpoint, view_func, **kwargs)
@@ -314,8 +386,9 @@ class Blueprint(_Blueprint):
         if "requestBody" in doc or locations & set(BODY_LOCATIONS):
             add(413, "Body too large (PAYLOAD_TOO_LARGE)")
             add(415, "Body is not JSON or a form (UNSUPPORTED_MEDIA_TYPE)")
-        if contract.get("path_params"):
+        if contract.get("path_params") or _names_records(doc, declared):
             add(404, "Not found, or another org's (*_NOT_FOUND)")
+        _body_required_only_if_fields_are(doc)
         auth = contract.get("auth")
         if auth is not None or manual.get("security"):
             add(401, "Missing, invalid, expired or revoked credential (UNAUTHORIZED)")
@@ -341,6 +414,9 @@ class Blueprint(_Blueprint):
 
     @staticmethod
     def _make_doc_response_schema(schema):
+        # An error answer documented with alt_response is already the whole envelope.
+        if schema is ErrorEnvelopeSchema or isinstance(schema, ErrorEnvelopeSchema):
+            return schema
         return envelope_of(schema)
 
     def _set_pagination_metadata(self, page_params: PaginationParameters, result, headers):
@@ -368,6 +444,66 @@ def paginate(stmt, page_params: PaginationParameters, *order_by) -> list:
             .limit(page_params.page_size)
             .offset((page_params.page - 1) * page_params.page_size)
         ).all()
+
+
+def _documented_query(info: dict) -> frozenset[str]:
+    names = set()
+    if info.get("pagination"):
+        names |= {"page", "page_size"}
+    declared = [
+        *(info.get("arguments") or {}).get("parameters", []),
+        *info.get("manual_doc", {}).get("parameters", []),
+    ]
+    for param in declared:
+        if not isinstance(param, dict) or param.get("in") != "query":
+            continue
+        if "name" in param:
+            names.add(param["name"])
+        schema = _schema_instance(param.get("schema"))
+        if schema is not None:
+            names |= {f.data_key or n for n, f in schema.load_fields.items()}
+    return frozenset(names)
+
+
+def _schema_instance(schema):
+    if isinstance(schema, type) and issubclass(schema, ma.Schema):
+        return schema()
+    return schema if isinstance(schema, ma.Schema) else None
+
+
+def _body_schema(doc) -> ma.Schema | None:
+    content = doc.get("requestBody", {}).get("content", {})
+    for media in content.values():
+        schema = _schema_instance(media.get("schema"))
+        if schema is not None:
+            return schema
+    return None
+
+
+def _is_record_reference(name: str) -> bool:
+    return name.endswith(("_id", "Id", "_ids", "Ids"))
+
+
+def _names_records(doc, parameters) -> bool:
+    """Arguments that name records (``job_id``, ``groupIds``…): an unknown or another org's
+    one is a 404, wherever it is passed."""
+    names = [p.get("name", "") for p in parameters if isinstance(p, dict)]
+    for p in parameters:
+        schema = _schema_instance(p.get("schema")) if isinstance(p, dict) else None
+        if schema is not None:
+            names += [f.data_key or n for n, f in schema.load_fields.items()]
+    body = _body_schema(doc)
+    if body is not None:
+        names += [f.data_key or n for n, f in body.load_fields.items()]
+    return any(_is_record_reference(n) for n in names)
+
+
+def _body_required_only_if_fields_are(doc) -> None:
+    """A body whose fields are all optional may be left out (the server reads it as {}): say
+    so, rather than promise a 400 for a missing body that nothing checks."""
+    body = _body_schema(doc)
+    if body is not None and not any(f.required for f in body.load_fields.values()):
+        doc["requestBody"]["required"] = False
 
 
 def _error_content(api) -> dict:

@@ -18,8 +18,10 @@ Raise :class:`TaskError` (or a subclass) with a code for an expected failure, an
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from billiard.exceptions import SoftTimeLimitExceeded
@@ -36,6 +38,10 @@ from app.platform.kinds import REGISTRY
 log = logging.getLogger("kairos.task")
 
 PROGRESS_WRITE_INTERVAL = 0.5  # seconds between progress writes to the row; events go always
+# A task's "running" event waits this long for the task's next event, to share its Redis call:
+# a short task publishes start and end in one round trip; a longer one's start goes out late
+# by at most this much (its ts is still the start).
+START_EVENT_HOLD = 0.005
 BACKOFF_BASE, BACKOFF_MAX = 2, 300
 
 
@@ -75,6 +81,71 @@ class Attempt:
     # row shows where the task ended, not the last throttled progress write.
     stage: str | None = None
     message: str | None = None
+    # The held "running" event, and the lock that keeps it ahead of every later event.
+    held: dict | None = None
+    due: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class StartEvents:
+    """Publishes held "running" events whose task said nothing within START_EVENT_HOLD.
+
+    One thread per process (started on first use, again after a fork); it sleeps while
+    nothing is held."""
+
+    def __init__(self):
+        self._pid: int | None = None
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._cond = threading.Condition()
+        self._held: dict[str, Attempt] = {}  # insertion order is deadline order
+        threading.Thread(target=self._run, name="kairos-start-events", daemon=True).start()
+
+    def hold(self, attempt: Attempt, event: dict) -> None:
+        if self._pid != os.getpid():
+            self._reset()
+        attempt.held, attempt.due = event, time.monotonic() + START_EVENT_HOLD
+        with self._cond:
+            self._held[attempt.task_id] = attempt
+            self._cond.notify()
+
+    def release(self, attempt: Attempt) -> None:
+        """The attempt's held event went out with a later one, or must never go out."""
+        if self._pid == os.getpid():
+            with self._cond:
+                self._held.pop(attempt.task_id, None)
+
+    def _run(self) -> None:
+        cond, held = self._cond, self._held
+        while True:
+            with cond:
+                while not held:
+                    cond.wait()
+                attempt = next(iter(held.values()))
+                wait = attempt.due - time.monotonic()
+                if wait > 0:
+                    cond.wait(wait)
+                    continue
+                del held[attempt.task_id]
+            with attempt.lock:
+                event, attempt.held = attempt.held, None
+                if event is not None:
+                    _publish(attempt, [event])
+
+
+START_EVENTS = StartEvents()
+
+
+def _publish(attempt: Attempt, batch: list[dict]) -> None:
+    settings = get_settings()
+    try:
+        events.publish_many(
+            attempt.org_id, batch, maxlen=settings.event_stream_maxlen, ttl=settings.event_ttl
+        )
+    except Exception as exc:
+        # Events are a convenience; the row is the truth. Never fail a task over one.
+        log.warning("event_publish_failed", extra={"task_id": attempt.task_id, "error": str(exc)})
 
 
 # --- the row's state changes: built once, executed as plain statements ------------------------
@@ -145,6 +216,16 @@ class TrackedTask(Task):
             return None
         self.request.kairos = attempt
         try:
+            return self._run(attempt, args, kwargs)
+        finally:
+            # Still held: the attempt ended without an event of its own (cancelled or taken
+            # over meanwhile), so its "running" must not come after someone else's end.
+            with attempt.lock:
+                attempt.held = None
+            START_EVENTS.release(attempt)
+
+    def _run(self, attempt: Attempt, args, kwargs):
+        try:
             result = super().__call__(*args, **kwargs)
         except Retry:
             raise
@@ -188,7 +269,10 @@ class TrackedTask(Task):
                 f"Gave up after {number - 1} deliveries that did not finish",
             )
             return None
-        self._emit(attempt, "progress", stage="running", percent=0, message=None)
+        START_EVENTS.hold(
+            attempt,
+            events.make_event("progress", task_id, kind, stage="running", percent=0, message=None),
+        )
         return attempt
 
     def _finish(self, attempt: Attempt, **values) -> bool:
@@ -274,14 +358,10 @@ class TrackedTask(Task):
         self._emit(self.attempt, "token", delta=delta)
 
     def _emit(self, attempt: Attempt, type_: str, **fields) -> None:
-        settings = get_settings()
         event = events.make_event(type_, attempt.task_id, attempt.kind, **fields)
-        try:
-            events.publish(
-                attempt.org_id, event, maxlen=settings.event_stream_maxlen, ttl=settings.event_ttl
-            )
-        except Exception as exc:
-            # Events are a convenience; the row is the truth. Never fail a task over one.
-            log.warning(
-                "event_publish_failed", extra={"task_id": attempt.task_id, "error": str(exc)}
-            )
+        with attempt.lock:
+            batch = [event] if attempt.held is None else [attempt.held, event]
+            attempt.held = None
+            _publish(attempt, batch)
+        if len(batch) > 1:
+            START_EVENTS.release(attempt)

@@ -127,6 +127,10 @@ def _params_component(spec, kind) -> str:
     return name
 
 
+def _has_required(schema_cls) -> bool:
+    return any(f.required for f in schema_cls().load_fields.values())
+
+
 def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
     """POST /tasks takes one of the public kinds, each with its own params: a `oneOf` on
     `kind`, so the document says exactly what the server accepts (built when the app
@@ -145,7 +149,7 @@ def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
                     "kind": {"type": "string", "enum": [kind.name]},
                     "params": {"$ref": f"#/components/schemas/{_params_component(spec, kind)}"},
                 },
-                "required": ["kind"],
+                "required": ["kind", "params"] if _has_required(kind.schema) else ["kind"],
                 "additionalProperties": False,
             }
         )
@@ -155,6 +159,18 @@ def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
 
 
 blp._prepare_doc_cbks.append(_submit_body_doc)
+
+# One Server-Sent Event: `event` is the task event's type, `data` the event as JSON.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "token", "complete", "error"]},
+        "id": {"type": "string", "pattern": r"^[0-9]+-[0-9]+$"},
+        "data": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+    "required": ["event", "data"],
+}
 
 SUBMIT_HEADERS = [
     {
@@ -190,6 +206,9 @@ class Tasks(MethodView):
         "or the earlier task of the same Idempotency-Key",
     )
     @_conflict("Idempotency-Key was used for a different request (CONFLICT)")
+    @blp.alt_response(
+        404, schema=ErrorEnvelopeSchema, description="A record named in params is not found"
+    )
     @blp.doc(parameters=SUBMIT_HEADERS)
     def post(self, body):
         """Submit a task of any registered kind.
@@ -261,7 +280,8 @@ def retry_task(task_id):
             "name": "token",
             "required": False,
             "description": "Access token or API key, for `EventSource` (which sends no headers)",
-            "schema": {"type": "string", "maxLength": 4096},
+            # gunicorn refuses request lines past 4094 bytes (414) before the app sees them
+            "schema": {"type": "string", "maxLength": 2000},
         },
         {
             "in": "query",
@@ -280,7 +300,7 @@ def retry_task(task_id):
     responses={
         200: {
             "description": "text/event-stream of task events",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         },
         400: "BAD_REQUEST",
     },

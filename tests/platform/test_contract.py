@@ -122,3 +122,20 @@ def test_a_finished_task_shows_its_final_stage_and_message(api):
     assert (done["stage"], done["message"]) == ("step", "step 3 of 3")
     failed = api.wait(api.submit(steps=3, fail_at=3)["id"])
     assert (failed["stage"], failed["message"]) == ("step", "step 2 of 3")
+
+
+def test_an_undocumented_query_parameter_is_refused_by_name(api):
+    resp = api.get(TASKS, params={"state": "queued", "sate": "failed"})
+    assert resp.status_code == 400
+    assert resp.json()["errors"] == {"sate": ["Unknown field."]}
+    assert api.get(TASKS, params={"state": "queued", "page": 2}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"steps": True}, "steps"), ({"steps": 2.5}, "steps"), ({"sleep": "0.1"}, "sleep")],
+)
+def test_json_values_must_have_the_documented_types(api, params, field):
+    resp = api.post(TASKS, json={"kind": "platform.diagnostic", "params": params})
+    assert resp.status_code == 400, resp.text
+    assert field in resp.json()["errors"]["params"]
