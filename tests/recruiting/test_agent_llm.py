@@ -199,3 +199,37 @@ def test_an_uploaded_req_is_structured_by_the_model_too(api, with_llm):  # noqa:
     assert task["result"]["job"]["title"] == "Site Reliability Engineer"
     sent = with_llm.requests[0]["body"]["messages"][-1]["content"]
     assert "fully remote" in sent and "Recruiter notes: urgent" in sent
+
+
+def test_a_resume_is_read_by_the_model_but_nothing_it_invents_is_kept(api, with_llm):  # noqa: F811
+    text = (
+        "Curriculum vitae\n\nName: Ingrid Holm\nContact: ingrid.holm@example.net\n\n"
+        "Currently Lead Data Engineer with Fjord Analytics (2019 - Present).\n"
+        "Before: Analyst, Nordbank, 2015 - 2018. Tools: Python, dbt, Airflow.\n"
+    )
+    with_llm.reply(
+        json.dumps(
+            {
+                "full_name": "Ingrid Holm",
+                "email": "ingrid.holm@example.net",
+                "phone": "+47 555 0000",  # not in the resume: dropped
+                "current_title": "Lead Data Engineer",
+                "current_company": "Fjord Analytics",
+                "linkedin_url": "https://linkedin.com/in/ingridholm",  # invented: dropped
+                "skills": ["Airflow", "dbt", "Rust"],  # Rust is not in the resume
+            }
+        )
+    )
+    files = {"resume": ("cv.txt", text.encode())}
+    task = run(api, f"{R}/agent/candidates/from_resume", files=files)
+    assert task["state"] == "succeeded", task
+    c = task["result"]["candidate"]
+    assert task["result"]["strategy"] == "openai"
+    assert (c["full_name"], c["current_title"], c["current_company"]) == (
+        "Ingrid Holm",
+        "Lead Data Engineer",
+        "Fjord Analytics",
+    )
+    assert c["phone"] is None and c["linkedin_url"] is None
+    assert "Rust" not in c["skills"] and {"Python", "Apache Airflow"} <= set(c["skills"])
+    assert c["experience_years"] >= 10  # from the dated roles, not from the model

@@ -99,6 +99,21 @@ def _structured(task: TrackedTask, text: str, offline: dict) -> tuple[dict, str]
         return offline, "naive"
 
 
+def _structured_candidate(task: TrackedTask, text: str, offline: dict) -> tuple[dict, str]:
+    from workers.llm import LLMError
+    from workers.recruiting.intake.candidate_fields import structure_with_llm
+
+    llm = _llm()
+    if llm is None:
+        return offline, "naive"
+    task.progress(60, stage="structuring")
+    try:
+        return structure_with_llm(llm, text, offline, on_token=task.token), "openai"
+    except LLMError as exc:
+        log.warning("intake_llm_failed", extra={"error": exc.message})
+        return offline, "naive"
+
+
 def _create_job(owner: Principal, fields: dict, source: str) -> tuple[dict, Job]:
     from workers.recruiting.agent.tools import new_job
 
@@ -171,7 +186,7 @@ def candidate_from_resume(self, upload_id, filename, format, notes=None):
     from workers.recruiting.intake.candidate_fields import extract_candidate
 
     text = _read_upload(self, upload_id, format)
-    fields = extract_candidate(text, format, notes)
+    fields, strategy = _structured_candidate(self, text, extract_candidate(text, format, notes))
     owner = _owner(self)
     with session_scope() as s:
         candidate = Candidate(
@@ -193,5 +208,5 @@ def candidate_from_resume(self, upload_id, filename, format, notes=None):
         "summary": summary,
         "possible_duplicates": duplicates,
         "roles": fields["roles"],
-        "strategy": "naive",
+        "strategy": strategy,
     }

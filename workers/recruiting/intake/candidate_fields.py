@@ -313,3 +313,46 @@ def _notes(skills: list[str], roles: list[dict]) -> str:
     if len(lines) > (1 if skills else 0):
         lines.insert(1 if skills else 0, "Roles:")
     return "\n".join(lines)
+
+
+STRUCTURE_PROMPT = """Extract the candidate's fields from the resume text as one JSON object with
+exactly these keys (null or [] when the resume does not say; copy values as written, never
+guess): full_name, email, phone, headline, location, current_title, current_company,
+linkedin_url, github_url, website_url, skills (list of names)."""
+_COPIED = (
+    "full_name",
+    "email",
+    "phone",
+    "headline",
+    "location",
+    "current_title",
+    "current_company",
+    "linkedin_url",
+    "github_url",
+    "website_url",
+)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def structure_with_llm(llm, text: str, offline: dict, on_token=None) -> dict:
+    """The offline fields, overridden by the model's reading where the value is really in the
+    resume (compared without spaces and punctuation): a model may read a layout better, but
+    it may not invent a name, a number or an employer. Years stay the offline union of dated
+    roles; skills are the vocabulary's names found in the text."""
+    from workers.careers.skills import skill_set
+
+    answer = llm.complete_json(STRUCTURE_PROMPT, text[:40_000], on_token=on_token)
+    fields = dict(offline)
+    haystack = _squash(text)
+    for key in _COPIED:
+        value = answer.get(key)
+        if isinstance(value, str) and value.strip() and _squash(value) in haystack:
+            fields[key] = value.strip()[:300]
+    named = answer.get("skills")
+    if isinstance(named, list) and all(isinstance(s, str) for s in named):
+        found = skill_set(text, [s[:100] for s in named[:100]])
+        fields["skills"] = list(dict.fromkeys([*offline.get("skills", []), *sorted(found)]))
+    return fields
