@@ -15,6 +15,8 @@ from workers.recruiting.agent.parser import parse
         ("show open jobs", "list_jobs", {"status_filter": "open"}),
         ("list on hold jobs", "list_jobs", {"status_filter": "on_hold"}),
         ("list candidates", "list_candidates", {}),
+        ("How many candidates do we have?", "list_candidates", {}),
+        ("how many open jobs are there", "list_jobs", {"status_filter": "open"}),
         ("summarize candidate 3", "summarize_candidate", {"candidate_id": 3}),
         ("who is candidate #12?", "summarize_candidate", {"candidate_id": 12}),
         ("match candidates for job 5", "match_candidates", {"job_id": 5}),

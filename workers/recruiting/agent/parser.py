@@ -211,8 +211,8 @@ FRAMES = (
         (),
         "candidate",
     ),
-    _f("list_jobs", "list show display get see what which all view", {"job"}),
-    _f("list_candidates", "list show display get see who which all view", {"candidate"}),
+    _f("list_jobs", "list show display get see what which all view many count", {"job"}),
+    _f("list_candidates", "list show display get see who which all view many count", {"candidate"}),
     _f("help", "help command commands can options"),
     _f("greet", "hi hello hey thanks thank morning"),
 )
