@@ -43,7 +43,9 @@ def client(ctx, url, token, api_key, config):
 
 @client.command()
 @click.option("--email", help="Sign in with e-mail and password")
-@click.option("--password", help="Prompted for when not given [env KAIROS_PASSWORD]")
+@click.option(
+    "--password", envvar="KAIROS_PASSWORD", help="Prompted for when not given [env KAIROS_PASSWORD]"
+)
 @click.option("--org", "org_id", help="The org to sign in to (an org id)")
 @click.option("--key", "key", help="Save an API key instead of signing in")
 @json_option
@@ -58,7 +60,7 @@ def login(state: State, email, password, org_id, key):
         values["api_key"] = key
     else:
         email = email or click.prompt("E-mail")
-        password = password or click.prompt("Password", hide_input=True, envvar=None)
+        password = password or click.prompt("Password", hide_input=True)
         body = {"email": email, "password": password}
         if org_id:
             body["org_id"] = org_id

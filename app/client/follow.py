@@ -34,28 +34,26 @@ class Follower:
         self.last_event_id: str | None = None
         self.reconnects = 0
         self.ws = None  # the connection in use
+        self._delivered = False
 
     def follow(self, task_id: str) -> dict:
         """Show the task's events until its end; return the finished task row."""
         failures = 0
         while True:
+            self._delivered = False
             try:
                 self._session(task_id)
                 return self.api.task(task_id)
-            except _Dropped:
-                failures += 1
-            except (OSError, websocket.WebSocketException) as exc:
-                failures += 1
+            except (_Dropped, OSError, websocket.WebSocketException) as exc:
+                # A connection that delivered events was a working one: count only the
+                # failures in a row, so a long task survives many separate drops.
+                failures = 1 if self._delivered else failures + 1
                 if failures >= MAX_FAILURES:
                     raise ClientError(
-                        f"lost the feed at {self.api.cfg.ws_url}: {exc}",
+                        f"lost the feed at {self.api.cfg.ws_url}: {exc or 'dropped'}",
                         EXIT_CONNECTION,
                         "CONNECTION_ERROR",
                     ) from None
-            if failures >= MAX_FAILURES:
-                raise ClientError(
-                    f"lost the feed at {self.api.cfg.ws_url}", EXIT_CONNECTION, "CONNECTION_ERROR"
-                )
             # The task may have ended while we were away: the row says so without the feed.
             task = self.api.task(task_id)
             if task["state"] in ("succeeded", "failed", "cancelled") and failures > 2:
@@ -125,6 +123,7 @@ class Follower:
                 if kind in ("ack", "pong") or message.get("task_id") != task_id:
                     continue
                 self.last_event_id = message.get("id") or self.last_event_id
+                self._delivered = True
                 self.on_event(message)
                 if kind in TERMINAL:
                     return
