@@ -38,6 +38,22 @@ USER_ID_PARAMETER = {
 }
 
 
+BAD_UID = "uid or X-User-ID is not a UUID (VALIDATION_ERROR)"
+
+
+def uid_parameters(*names: str) -> list[dict]:
+    """OpenAPI path parameters that are UUIDs: ``@blp.route(rule, parameters=...)``."""
+    return [
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": {"type": "string", "format": "uuid", "maxLength": 45},
+        }
+        for name in names
+    ]
+
+
 def parse_uid(value: str | None, field: str = "uid") -> str:
     """The canonical form (lower-case, hyphenated) of a UUID, or a 400 naming ``field``."""
     try:
@@ -62,7 +78,7 @@ def acting_uid(path_uid: str | None = None, principal: Principal | None = None) 
     principal = principal or current_principal()
     path = parse_uid(path_uid) if path_uid is not None else None
     header = request.headers.get(USER_HEADER)
-    named = parse_uid(header, USER_HEADER) if header else None
+    named = parse_uid(header, USER_HEADER) if header is not None else None
 
     if is_service(principal):
         acting = named or path

@@ -15,10 +15,10 @@ from app.db import session_scope
 from app.dining import kinds, uploads
 from app.dining.blueprint import blp
 from app.dining.schemas import (
-    ImportRequestSchema,
-    RestaurantDetailSchema,
-    RestaurantQuerySchema,
-    RestaurantSchema,
+    DiningImportRequestSchema,
+    DiningRestaurantDetailSchema,
+    DiningRestaurantQuerySchema,
+    DiningRestaurantSchema,
 )
 from app.http import ApiError, paginate
 from app.models.dining import Restaurant
@@ -28,9 +28,12 @@ from app.platform.task_routes import TaskSchema
 
 _MULTIPART = {
     "type": "object",
+    "required": ["files"],
     "properties": {
         "files": {
             "type": "array",
+            "minItems": 1,
+            "maxItems": uploads.MAX_FILES,
             "items": {"type": "string", "format": "binary"},
             "description": "One part per file: *.json / *.csv in the platform's schema, the "
             "UCI files by their names (geoplaces2.csv, chefmozcuisine.csv, chefmozhours4.csv, "
@@ -52,11 +55,11 @@ def _store_multipart(directory) -> list[str]:
     if len(parts) > uploads.MAX_FILES:
         raise _bad("files", f"At most {uploads.MAX_FILES} files per import.")
     for index, part in enumerate(parts):
+        # Any file is stored: the worker says which it could not read (skipped_files), and
+        # fails the import when none is a catalog.
         name = uploads.safe_name(part.filename, f"upload-{index}")
-        if not name.lower().endswith((".json", ".csv", ".zip")):
-            raise _bad("files", f"{name}: send .json, .csv or .zip files")
-        if name in names:
-            raise _bad("files", f"{name} was sent twice")
+        if name in names:  # the same name twice: keep both
+            name = f"{index}-{name}"
         part.save(directory / name)
         names.append(name)
     return names
@@ -67,12 +70,9 @@ def _store_json(directory) -> list[str]:
     if not isinstance(body, dict):
         raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object or a multipart upload")
     try:
-        data = ImportRequestSchema().load(body)
+        data = DiningImportRequestSchema().load(body)
     except ma.ValidationError as exc:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", exc.messages) from None
-    if data.get("csv") is not None:
-        (directory / "catalog.csv").write_text(data["csv"], encoding="utf-8")
-        return ["catalog.csv"]
     (directory / "catalog.json").write_text(
         json.dumps({"restaurants": data["restaurants"]}), encoding="utf-8"
     )
@@ -86,7 +86,7 @@ def _store_json(directory) -> list[str]:
     requestBody={
         "required": True,
         "content": {
-            "application/json": {"schema": ImportRequestSchema},
+            "application/json": {"schema": DiningImportRequestSchema},
             "multipart/form-data": {"schema": _MULTIPART},
         },
     }
@@ -94,7 +94,7 @@ def _store_json(directory) -> list[str]:
 def import_restaurants():
     """Import a restaurant catalog (async `dining.import`, idempotent by external id).
 
-    JSON: `{"restaurants": [...]}` in the platform's schema, or `{"csv": "..."}`. Multipart:
+    JSON: `{"restaurants": [...]}` in the platform's schema. Multipart:
     one part per file — platform JSON/CSV, the UCI files as published (recognized by name),
     or one zip of them. The task parses and upserts in batches; its result counts created and
     updated restaurants and lists each bad row with its file, row and field errors.
@@ -134,8 +134,8 @@ def _cuisine_clause(cuisine: str):
 @blp.route("/restaurants")
 class Restaurants(MethodView):
     @require("viewer")
-    @blp.arguments(RestaurantQuerySchema, location="query")
-    @blp.response(200, RestaurantSchema(many=True))
+    @blp.arguments(DiningRestaurantQuerySchema, location="query")
+    @blp.response(200, DiningRestaurantSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """The org's restaurants by name; filter by cuisine, price ($…$$$$ or 1…4), area
@@ -157,7 +157,7 @@ class Restaurants(MethodView):
 
 @blp.route("/restaurants/<restaurant_id>", methods=["GET"])
 @require("viewer")
-@blp.response(200, RestaurantDetailSchema)
+@blp.response(200, DiningRestaurantDetailSchema)
 def get_restaurant(restaurant_id):
     """One restaurant with its menu (by id, or by its external id in the catalog)."""
     with session_scope() as s:

@@ -26,32 +26,32 @@ def _names(max_items: int, max_len: int, extra=(), **kwargs) -> ma.fields.List:
 # --- users ---------------------------------------------------------------------------------------
 
 
-class UserCreateSchema(Schema):
+class DiningUserCreateSchema(Schema):
     email = ma.fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
 
 
-class UserCreatedSchema(Schema):
+class DiningUserCreatedSchema(Schema):
     uid = Str(metadata={"format": "uuid"})
     created = ma.fields.Boolean()
 
 
-class AllergyDetailSchema(Schema):
+class DiningAllergyDetailSchema(Schema):
     allergen = Str()
     severity = Str(metadata={"enum": list(SEVERITIES)})
     source = Str(allow_none=True, metadata={"description": "The name as it was given"})
 
 
-class AllergiesOutSchema(Schema):
+class DiningAllergiesOutSchema(Schema):
     confirmed = ma.fields.List(Str())
     severity = ma.fields.Dict(keys=Str(), values=Str())
-    details = ma.fields.List(ma.fields.Nested(AllergyDetailSchema))
+    details = ma.fields.List(ma.fields.Nested(DiningAllergyDetailSchema))
 
 
-class ProfileSchema(Schema):
+class DiningProfileSchema(Schema):
     uid = Str(metadata={"format": "uuid"})
     email = Str(allow_none=True)
     preferences = ma.fields.Dict()
-    allergies = ma.fields.Nested(AllergiesOutSchema)
+    allergies = ma.fields.Nested(DiningAllergiesOutSchema)
     allergy_flags = ma.fields.List(Str())
     dietary_flags = ma.fields.List(Str())
     interaction_count = ma.fields.Integer()
@@ -63,9 +63,14 @@ class ProfileSchema(Schema):
 # --- preferences ---------------------------------------------------------------------------------
 
 
-class LocationSchema(Schema):
+class DiningLocationSchema(Schema):
     lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+def _location(value) -> bool:
+    DiningLocationSchema().load(value)  # raises ValidationError naming lat / lon
+    return True
 
 
 def _known_dietary(values):
@@ -79,14 +84,18 @@ def _known_dietary(values):
         )
 
 
-class PreferencesSchema(Schema):
+class DiningPreferencesSchema(Schema):
     """Known keys are validated; any other key is kept as given (bounded in size)."""
 
     class Meta:
         ordered = True
         unknown = INCLUDE
 
-    dietary = _names(20, 40, extra=(_known_dietary,), allow_none=True)
+    dietary = ma.fields.List(
+        Str(validate=validate.Length(min=1, max=40), metadata={"enum": list(DIETARY)}),
+        validate=[validate.Length(max=20), _known_dietary],
+        allow_none=True,
+    )
     vibes = _names(30, 50, allow_none=True)
     cuisine_affinity = _names(50, 80, allow_none=True)
     cuisine_aversion = _names(50, 80, allow_none=True)
@@ -95,7 +104,20 @@ class PreferencesSchema(Schema):
         validate=validate.Length(max=4),
         allow_none=True,
     )
-    location = ma.fields.Nested(LocationSchema, allow_none=True)
+    # A dict checked by DiningLocationSchema: a nullable Nested would be documented as
+    # "any object or the location", which tells clients nothing.
+    location = ma.fields.Dict(
+        allow_none=True,
+        validate=lambda value: _location(value),
+        metadata={
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            },
+            "required": ["lat", "lon"],
+            "additionalProperties": False,
+        },
+    )
     max_distance_km = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=20000))
 
     @ma.validates_schema(pass_original=True)
@@ -105,9 +127,6 @@ class PreferencesSchema(Schema):
         extras = {k: v for k, v in original.items() if k not in self.fields}
         if len(extras) > 30:
             raise ma.ValidationError("At most 30 keys besides the known ones", "_schema")
-        for key in extras:
-            if not 1 <= len(key) <= 64:
-                raise ma.ValidationError("Keys are 1 to 64 characters", key[:64] or "_schema")
         if len(json.dumps(extras, default=str)) > MAX_EXTRA_BYTES:
             raise ma.ValidationError(
                 f"Other keys take at most {MAX_EXTRA_BYTES} bytes of JSON", "_schema"
@@ -115,6 +134,8 @@ class PreferencesSchema(Schema):
 
     @ma.post_load
     def _canonical(self, data, **_kwargs):
+        if isinstance(data.get("location"), dict):
+            data["location"] = DiningLocationSchema().load(data["location"])
         if data.get("dietary"):
             data["dietary"] = [normalize_dietary(d) for d in data["dietary"]]
         for key in LIST_KEYS:
@@ -123,7 +144,7 @@ class PreferencesSchema(Schema):
         return data
 
 
-class PreferencesOutSchema(Schema):
+class DiningPreferencesOutSchema(Schema):
     uid = Str(metadata={"format": "uuid"})
     preferences = ma.fields.Dict()
     dietary_flags = ma.fields.List(Str())
@@ -138,13 +159,29 @@ def _unknown(name: str) -> str:
     return f"Unknown allergen {name!r}; accepted: {ACCEPTED} (and their common names)"
 
 
-class AllergiesSchema(Schema):
-    confirmed = _names(50, 100, load_default=list)
+# Documented as the names the taxonomy knows (case and plurals are accepted too).
+ALLERGEN_NAMES = sorted(allergens.ALLERGEN_SYNONYMS)
+
+
+class DiningAllergiesSchema(Schema):
+    confirmed = ma.fields.List(
+        Str(validate=validate.Length(min=1, max=100), metadata={"enum": ALLERGEN_NAMES}),
+        validate=validate.Length(max=50),
+        required=True,
+        metadata={"description": "Allergen names (may be empty, e.g. to PUT no allergies)"},
+    )
+    # Values are checked in _known_allergens (a `values` field here would make the document
+    # accept any key).
     severity = ma.fields.Dict(
         keys=Str(validate=validate.Length(min=1, max=100)),
-        values=Str(validate=validate.OneOf(SEVERITIES)),
         load_default=dict,
         validate=validate.Length(max=50),
+        metadata={
+            "maxProperties": 50,
+            "properties": {n: {"type": "string", "enum": list(SEVERITIES)} for n in ALLERGEN_NAMES},
+            "additionalProperties": False,
+            "description": "{allergen name: severity}",
+        },
     )
 
     @ma.validates_schema
@@ -153,9 +190,13 @@ class AllergiesSchema(Schema):
         for i, name in enumerate(data.get("confirmed") or []):
             if allergens.normalize(name) is None:
                 errors.setdefault("confirmed", {})[i] = [_unknown(name)]
-        for name in data.get("severity") or {}:
+        for name, severity in (data.get("severity") or {}).items():
             if allergens.normalize(name) is None:
                 errors.setdefault("severity", {})[name] = [_unknown(name)]
+            elif severity not in SEVERITIES:
+                errors.setdefault("severity", {})[name] = [
+                    f"Severity is one of: {', '.join(SEVERITIES)}"
+                ]
         if errors:
             raise ma.ValidationError(errors)
 
@@ -171,49 +212,83 @@ class AllergiesSchema(Schema):
         return items
 
 
-class AllergiesUpdatedSchema(Schema):
+class DiningAllergiesUpdatedSchema(Schema):
     uid = Str(metadata={"format": "uuid"})
     allergy_flags = ma.fields.List(Str())
-    allergies = ma.fields.Nested(AllergiesOutSchema)
+    allergies = ma.fields.Nested(DiningAllergiesOutSchema)
     updated = ma.fields.Boolean()
 
 
 # --- interactions --------------------------------------------------------------------------------
 
 
-class InteractionCreateSchema(Schema):
+class DiningInteractionCreateSchema(Schema):
     restaurant_id = Str(
         required=True,
         validate=validate.Length(min=1, max=100),
         metadata={"description": "The restaurant's id, or its external id in the catalog"},
     )
     kind = Str(required=True, validate=validate.OneOf(INTERACTION_KINDS))
-    rating = ma.fields.Float(
-        load_default=None, allow_none=True, validate=validate.Range(min=0, max=5)
-    )
+    rating = ma.fields.Float(validate=validate.Range(min=0, max=5))
     scale = Str(
-        load_default="1-5",
         validate=validate.OneOf(RATING_SCALES),
-        metadata={"description": "0-2 (the UCI data's scale) or 1-5"},
+        metadata={"description": "0-2 (the UCI data's scale) or 1-5 (the default)"},
     )
 
     @ma.validates_schema
     def _rating_fits(self, data, **_kwargs):
         rating = data.get("rating")
         if data.get("kind") != "rated":
-            if rating is not None:
-                raise ma.ValidationError("Only a 'rated' interaction carries a rating", "rating")
+            for name in ("rating", "scale"):
+                if name in data:
+                    raise ma.ValidationError("Only a 'rated' interaction carries it", name)
             return
+        data.setdefault("scale", "1-5")
         if rating is None:
             raise ma.ValidationError("A 'rated' interaction needs a rating", "rating")
-        low, high = (0, 2) if data.get("scale") == "0-2" else (1, 5)
+        low, high = (0, 2) if data["scale"] == "0-2" else (1, 5)
         if not low <= rating <= high:
             raise ma.ValidationError(
                 f"On the {data['scale']} scale a rating is {low}..{high}", "rating"
             )
 
 
-class InteractionSchema(Schema):
+def _interaction_variant(kinds: list[str], rating: tuple[int, int] | None, scale: str | None):
+    props = {
+        "restaurant_id": {"type": "string", "minLength": 1, "maxLength": 100},
+        "kind": {"type": "string", "enum": kinds},
+    }
+    required = ["restaurant_id", "kind"]
+    if rating:
+        props["rating"] = {"type": "number", "minimum": rating[0], "maximum": rating[1]}
+        props["scale"] = {"type": "string", "enum": [scale]}
+        required.append("rating")
+        if scale == "0-2":
+            required.append("scale")
+    return {"type": "object", "properties": props, "required": required,
+            "additionalProperties": False}  # fmt: skip
+
+
+# The request as OpenAPI can say it: a rating only on "rated", in the range of its scale.
+INTERACTION_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    _interaction_variant(
+                        [k for k in INTERACTION_KINDS if k != "rated"], None, None
+                    ),
+                    _interaction_variant(["rated"], (1, 5), "1-5"),
+                    _interaction_variant(["rated"], (0, 2), "0-2"),
+                ]
+            }
+        }
+    },
+}
+
+
+class DiningInteractionSchema(Schema):
     id = Str()
     uid = Str(metadata={"format": "uuid"})
     restaurant_id = Str()
@@ -225,14 +300,14 @@ class InteractionSchema(Schema):
     interaction_count = ma.fields.Integer()
 
 
-class InteractionQuerySchema(Schema):
+class DiningInteractionQuerySchema(Schema):
     kind = Str(validate=validate.OneOf(INTERACTION_KINDS))
 
 
 # --- summary -------------------------------------------------------------------------------------
 
 
-class SummarySchema(Schema):
+class DiningSummarySchema(Schema):
     uid = Str(metadata={"format": "uuid"})
     summary = Str()
     strategy = Str(metadata={"enum": ["llm", "template"]})
@@ -241,7 +316,7 @@ class SummarySchema(Schema):
 # --- restaurants ---------------------------------------------------------------------------------
 
 
-class MenuItemOutSchema(Schema):
+class DiningMenuItemOutSchema(Schema):
     id = Str()
     name = Str()
     description = Str(allow_none=True)
@@ -250,12 +325,12 @@ class MenuItemOutSchema(Schema):
     price = ma.fields.Float(allow_none=True)
 
 
-class GeoSchema(Schema):
+class DiningGeoSchema(Schema):
     lat = ma.fields.Float(allow_none=True)
     lon = ma.fields.Float(allow_none=True)
 
 
-class RestaurantSchema(Schema):
+class DiningRestaurantSchema(Schema):
     id = Str()
     external_id = Str()
     name = Str()
@@ -286,11 +361,11 @@ class RestaurantSchema(Schema):
         return {"lat": row.lat, "lon": row.lon}
 
 
-class RestaurantDetailSchema(RestaurantSchema):
-    menu = ma.fields.List(ma.fields.Nested(MenuItemOutSchema), attribute="menu_items")
+class DiningRestaurantDetailSchema(DiningRestaurantSchema):
+    menu = ma.fields.List(ma.fields.Nested(DiningMenuItemOutSchema), attribute="menu_items")
 
 
-class RestaurantQuerySchema(Schema):
+class DiningRestaurantQuerySchema(Schema):
     cuisine = Str(validate=validate.Length(min=1, max=80))
     price = Str(
         validate=validate.OneOf(PRICE_TIERS + ("1", "2", "3", "4")),
@@ -300,18 +375,12 @@ class RestaurantQuerySchema(Schema):
     q = Str(validate=validate.Length(min=1, max=200), metadata={"description": "Words in name"})
 
 
-class ImportRequestSchema(Schema):
-    """A catalog in the platform's JSON schema (or CSV text); files go as multipart instead."""
+class DiningImportRequestSchema(Schema):
+    """A catalog in the platform's JSON schema; CSV, UCI files and zips go as multipart."""
 
-    # Rows are checked one by one by the worker, so a bad row is reported, not fatal.
+    # Each row's fields are checked by the worker, so a bad row is reported, not fatal.
     restaurants = ma.fields.List(
-        ma.fields.Raw(metadata={"type": "object"}),
+        ma.fields.Dict(),
         validate=validate.Length(min=1, max=20000),
-        load_default=None,
+        required=True,
     )
-    csv = Str(validate=validate.Length(min=1, max=5_000_000), load_default=None)
-
-    @ma.validates_schema
-    def _one_source(self, data, **_kwargs):
-        if (data.get("restaurants") is None) == (data.get("csv") is None):
-            raise ma.ValidationError("Send either restaurants (JSON) or csv (text)", "_schema")

@@ -15,7 +15,14 @@ from sqlalchemy.orm import selectinload
 from app.config import get_settings
 from app.db import session_scope
 from app.dining import kinds
-from app.dining.access import USER_ID_PARAMETER, acting_uid, find_profile, get_profile
+from app.dining.access import (
+    BAD_UID,
+    USER_ID_PARAMETER,
+    acting_uid,
+    find_profile,
+    get_profile,
+    uid_parameters,
+)
 from app.dining.blueprint import blp
 from app.dining.prefs import deep_merge, dietary_flags
 from app.dining.profiles import (
@@ -27,25 +34,35 @@ from app.dining.profiles import (
     touch,
 )
 from app.dining.schemas import (
-    AllergiesSchema,
-    AllergiesUpdatedSchema,
-    InteractionCreateSchema,
-    InteractionQuerySchema,
-    InteractionSchema,
-    PreferencesOutSchema,
-    PreferencesSchema,
-    ProfileSchema,
-    SummarySchema,
-    UserCreatedSchema,
-    UserCreateSchema,
+    INTERACTION_BODY,
+    DiningAllergiesSchema,
+    DiningAllergiesUpdatedSchema,
+    DiningInteractionCreateSchema,
+    DiningInteractionQuerySchema,
+    DiningInteractionSchema,
+    DiningPreferencesOutSchema,
+    DiningPreferencesSchema,
+    DiningProfileSchema,
+    DiningSummarySchema,
+    DiningUserCreatedSchema,
+    DiningUserCreateSchema,
 )
-from app.http import ApiError, paginate
+from app.http import ApiError, ErrorEnvelopeSchema, paginate
 from app.models.dining import DiningUser, Interaction, Restaurant
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema, task_json
 
-_UID_DOC = {"parameters": [USER_ID_PARAMETER]}
+
+def _uid_doc(fn):
+    """Documents what every uid route may answer besides its own: X-User-ID, and a 400."""
+    error = {
+        "description": BAD_UID,
+        "content": {"application/json": {"schema": ErrorEnvelopeSchema}},
+    }
+    return blp.doc(parameters=[dict(USER_ID_PARAMETER)], responses={400: error})(fn)
+
+
 SUMMARY_WAIT = 10  # seconds a summary request holds for the LLM before answering 202
 
 
@@ -60,13 +77,15 @@ def _load(s, uid: str) -> DiningUser:
     return user
 
 
-@blp.route("/users/<uid>")
+@blp.route("/users/<uid>", parameters=uid_parameters("uid"))
 class UserById(MethodView):
     @require("viewer")
-    @blp.arguments(UserCreateSchema)
-    @blp.response(201, UserCreatedSchema)
-    @blp.alt_response(200, schema=UserCreatedSchema, description="The profile already existed")
-    @blp.doc(**_UID_DOC)
+    @blp.arguments(DiningUserCreateSchema, required=False)
+    @blp.response(201, DiningUserCreatedSchema)
+    @blp.alt_response(
+        200, schema=DiningUserCreatedSchema, description="The profile already existed"
+    )
+    @_uid_doc
     def post(self, body, uid):
         """Create the dining profile of `uid` (idempotent: 201 created, then 200)."""
         uid = acting_uid(uid)
@@ -82,8 +101,8 @@ class UserById(MethodView):
         return {"uid": uid, "created": True}, 201
 
     @require("viewer")
-    @blp.response(200, ProfileSchema)
-    @blp.doc(**_UID_DOC)
+    @blp.response(200, DiningProfileSchema)
+    @_uid_doc
     def get(self, uid):
         """The profile: preferences, allergies with severity, flags, activity."""
         uid = acting_uid(uid)
@@ -92,7 +111,7 @@ class UserById(MethodView):
 
     @require("viewer")
     @blp.response(204)
-    @blp.doc(**_UID_DOC)
+    @_uid_doc
     def delete(self, uid):
         """Delete the profile with its allergies, interactions, cached feeds and chat."""
         uid = acting_uid(uid)
@@ -101,21 +120,21 @@ class UserById(MethodView):
         return None
 
 
-@blp.route("/users/<uid>/preferences")
+@blp.route("/users/<uid>/preferences", parameters=uid_parameters("uid"))
 class Preferences(MethodView):
     @require("viewer")
-    @blp.arguments(PreferencesSchema)
-    @blp.response(200, PreferencesOutSchema)
-    @blp.doc(**_UID_DOC)
+    @blp.arguments(DiningPreferencesSchema, required=False)
+    @blp.response(200, DiningPreferencesOutSchema)
+    @_uid_doc
     def patch(self, body, uid):
         """Deep-merge preferences: arrays unioned (order kept, no duplicates), scalars
         replaced, objects merged, `null` removes a key; unknown keys are kept."""
         return _write_preferences(uid, body, replace=False)
 
     @require("viewer")
-    @blp.arguments(PreferencesSchema)
-    @blp.response(200, PreferencesOutSchema)
-    @blp.doc(**_UID_DOC)
+    @blp.arguments(DiningPreferencesSchema, required=False)
+    @blp.response(200, DiningPreferencesOutSchema)
+    @_uid_doc
     def put(self, body, uid):
         """Replace preferences entirely (same validation as PATCH)."""
         return _write_preferences(uid, body, replace=True)
@@ -134,12 +153,12 @@ def _write_preferences(uid: str, body: dict, replace: bool) -> dict:
         return {"uid": uid, "preferences": merged, "dietary_flags": user.dietary_flags}
 
 
-@blp.route("/users/<uid>/allergies")
+@blp.route("/users/<uid>/allergies", parameters=uid_parameters("uid"))
 class Allergies(MethodView):
     @require("viewer")
-    @blp.arguments(AllergiesSchema)
-    @blp.response(200, AllergiesUpdatedSchema)
-    @blp.doc(**_UID_DOC)
+    @blp.arguments(DiningAllergiesSchema)
+    @blp.response(200, DiningAllergiesUpdatedSchema)
+    @_uid_doc
     def patch(self, items, uid):
         """Add confirmed allergies (names normalized to canonical allergens; severity
         mild · moderate · severe · anaphylactic, "severe" when not given). An unknown
@@ -147,9 +166,9 @@ class Allergies(MethodView):
         return _write_allergies(uid, items, replace=False)
 
     @require("viewer")
-    @blp.arguments(AllergiesSchema)
-    @blp.response(200, AllergiesUpdatedSchema)
-    @blp.doc(**_UID_DOC)
+    @blp.arguments(DiningAllergiesSchema)
+    @blp.response(200, DiningAllergiesUpdatedSchema)
+    @_uid_doc
     def put(self, items, uid):
         """Replace the confirmed allergies with exactly these (an empty list clears them)."""
         return _write_allergies(uid, items, replace=True)
@@ -173,12 +192,13 @@ def _write_allergies(uid: str, items: dict, replace: bool) -> dict:
         }
 
 
-@blp.route("/users/<uid>/interactions")
+@blp.route("/users/<uid>/interactions", parameters=uid_parameters("uid"))
 class Interactions(MethodView):
     @require("viewer")
-    @blp.arguments(InteractionCreateSchema)
-    @blp.response(201, InteractionSchema)
-    @blp.doc(**_UID_DOC)
+    @blp.arguments(DiningInteractionCreateSchema)
+    @blp.response(201, DiningInteractionSchema)
+    @blp.doc(requestBody=INTERACTION_BODY)
+    @_uid_doc
     def post(self, body, uid):
         """Record what the user did with a restaurant (viewed, liked, visited, dismissed,
         rated with a 0-2 or 1-5 rating); it feeds the recommender."""
@@ -200,8 +220,8 @@ class Interactions(MethodView):
                 user_id=user.id,
                 restaurant_id=restaurant.id,
                 kind=body["kind"],
-                rating=body["rating"],
-                rating_scale=body["scale"] if body["rating"] is not None else None,
+                rating=body.get("rating"),
+                rating_scale=body.get("scale") if body.get("rating") is not None else None,
             )
             s.add(row)
             user.interaction_count = (user.interaction_count or 0) + 1
@@ -210,10 +230,10 @@ class Interactions(MethodView):
             return _interaction(row, uid, restaurant.external_id, user.interaction_count)
 
     @require("viewer")
-    @blp.arguments(InteractionQuerySchema, location="query")
-    @blp.response(200, InteractionSchema(many=True))
+    @blp.arguments(DiningInteractionQuerySchema, location="query")
+    @blp.response(200, DiningInteractionSchema(many=True))
     @blp.paginate()
-    @blp.doc(**_UID_DOC)
+    @_uid_doc
     def get(self, query, uid, pagination_parameters):
         """The user's interactions, newest first (filter by `kind`)."""
         uid = acting_uid(uid)
@@ -248,11 +268,11 @@ def _interaction(row: Interaction, uid: str, external_id: str | None, count: int
     }
 
 
-@blp.route("/users/<uid>/summary", methods=["GET"])
+@blp.route("/users/<uid>/summary", methods=["GET"], parameters=uid_parameters("uid"))
 @require("viewer")
-@blp.response(200, SummarySchema)
+@blp.response(200, DiningSummarySchema)
 @blp.alt_response(202, schema=TaskSchema, description="The LLM is still writing it: a task")
-@blp.doc(**_UID_DOC)
+@_uid_doc
 def user_summary(uid):
     """A taste summary. With an LLM configured it is written by the `dining.summary` task
     (the request holds up to `Prefer: wait=N` seconds, 10 by default, then answers 202 with

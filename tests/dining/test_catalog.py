@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.dining.catalog import ImportFailed, decode_text, parse_files, read_upload
+from workers.dining.catalog import ImportFailed, decode_text, read_upload
+from workers.dining.importer import parse_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "uci"
 REFERENCE = (
@@ -142,7 +143,6 @@ CATALOG = {
             "declared_allergens": ["kryptonite"],
         },
         {"name": "No id"},
-        "not an object",
     ]
 }
 
@@ -162,7 +162,8 @@ def test_the_platform_json_schema_with_aliases_menus_and_canonical_allergens():
 
 
 def test_bad_json_rows_are_reported_with_their_fields():
-    errors = {e.row: e for e in parse_files({"c.json": json.dumps(CATALOG).encode()}).errors}
+    rows = {"restaurants": [*CATALOG["restaurants"], "not an object"]}
+    errors = {e.row: e for e in parse_files({"c.json": json.dumps(rows).encode()}).errors}
     assert set(errors) == {3, 4, 5}
     assert errors[3].external_id == "r-bad"
     assert {"price_tier", "declared_allergens"} <= set(errors[3].errors)

@@ -45,8 +45,8 @@ def _multipart(files: dict[str, bytes]):
 def test_a_json_catalog_imports_and_a_second_import_updates_instead_of_duplicating(api):
     org = api.user["org_id"]
     result = _run(api, api.post(IMPORT, json=CATALOG))
-    assert (result["created"], result["updated"], result["failed"]) == (2, 0, 3)
-    assert {e["row"] for e in result["errors"]} == {3, 4, 5}
+    assert (result["created"], result["updated"], result["failed"]) == (2, 0, 2)
+    assert {e["row"] for e in result["errors"]} == {3, 4}
     assert _restaurants(org) == 2
 
     again = _run(api, api.post(IMPORT, json=CATALOG))
@@ -113,10 +113,11 @@ def test_listing_filters_by_cuisine_price_area_and_words(api):
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"json": {}}, "_schema"),
-        ({"json": {"restaurants": [], "csv": "id,name"}}, "restaurants"),
+        ({"json": {}}, "restaurants"),
+        ({"json": {"restaurants": []}}, "restaurants"),
+        ({"json": {"csv": "id,name"}}, "csv"),
+        ({"json": {"restaurants": ["not an object"]}}, "restaurants"),
         ({"json": {"restaurants": [{"id": 1}], "extra": True}}, "extra"),
-        ({"files": [("files", ("notes.txt", b"hi", "text/plain"))]}, "files"),
         ({"data": {"nothing": "here"}}, None),
     ],
 )
@@ -130,6 +131,18 @@ def test_bad_import_requests_are_refused_and_leave_nothing_behind(api, kwargs, f
     assert not uploads.root().joinpath(org).exists() or not any(
         uploads.root().joinpath(org).iterdir()
     )
+
+
+def test_an_upload_without_a_catalog_fails_its_task_and_writes_nothing(api):
+    org = api.user["org_id"]
+    resp = api.post(IMPORT, files=[("files", ("notes.txt", b"hi", "text/plain"))])
+    assert resp.status_code == 202
+    task = api.wait(resp.json()["data"]["id"])
+    assert task["state"] == "failed"
+    assert task["error"]["code"] == "IMPORT_INVALID"
+    assert "notes.txt" in task["error"]["message"]
+    assert _restaurants(org) == 0
+    assert not any(uploads.root().joinpath(org).iterdir())
 
 
 def test_an_unknown_upload_cannot_be_imported_through_the_tasks_api(api):

@@ -360,30 +360,3 @@ def parse_csv(parsed: Parsed, name: str, data: bytes) -> None:
     parsed.sources.add("csv")
     # csv.DictReader puts surplus cells under the key None; they are not a field.
     add_rows(parsed, name, [{k: v for k, v in r.items() if k is not None} for r in rows], 2)
-
-
-def parse_files(files: dict[str, bytes]) -> Parsed:
-    """Parse every recognized file of an upload; UCI files are recognized by their names."""
-    from workers.dining import uci
-
-    parsed = Parsed()
-    for name in files:
-        if name.lower() in uci.CONSUMER_FILES:  # the dataset's diners, not restaurants
-            parsed.skipped_files.append(name)
-    uci_files = {n: d for n, d in files.items() if n.lower() in uci.FILES}
-    if uci_files:
-        uci.parse(parsed, uci_files)
-    for name, data in files.items():
-        lower = name.lower()
-        if lower in uci.FILES or lower in uci.CONSUMER_FILES:
-            continue
-        if lower.endswith(".json"):
-            parse_json(parsed, name, data)
-        elif lower.endswith(".csv"):
-            parse_csv(parsed, name, data)
-    if not parsed.sources:
-        raise ImportFailed(
-            "No catalog file recognized: send .json or .csv in the platform's schema, "
-            "or the UCI files (geoplaces2.csv with chefmoz*.csv), or a zip of them"
-        )
-    return parsed

@@ -16,7 +16,8 @@ from app.models.dining import DiningUser, MenuItem, Restaurant
 from workers import llm
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
-from workers.dining.catalog import Parsed, RowError, parse_files, read_upload
+from workers.dining.catalog import Parsed, RowError, read_upload
+from workers.dining.importer import parse_files
 
 log = logging.getLogger("kairos.dining")
 
