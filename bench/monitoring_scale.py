@@ -3,7 +3,8 @@
 against the same probes done one at a time by a plain loop.
 
 For each size (default 1,000, 5,000 and 10,000 monitors) a fresh stack: SQLite database
-(``BENCH_DATABASE_URL`` for another), migrations, one local HTTP server process (asyncio) whose
+(``BENCH_DATABASE_URL`` for another: a scratch database, its monitors are deleted
+between sizes), migrations, one local HTTP server process (asyncio) whose
 paths answer 200 at once (92 %), 503 (5 %) or 200 after SLOW_S seconds (3 %), one probes
 worker (threads pool, one process) and ``kairos beat``. Resources are written straight to the
 database with their due times on their own phases in the minute (the steady state; a mass
@@ -168,6 +169,17 @@ def seed(n: int, base: str, start: datetime | None = None) -> tuple[str, dict[st
     return org_id, paths
 
 
+def _empty_monitoring_tables() -> None:
+    """BENCH_DATABASE_URL is a scratch database: the previous size's monitors go."""
+    from sqlalchemy import delete
+
+    from app.db import session_scope
+    from app.models.monitoring import Resource
+
+    with session_scope() as s:
+        s.execute(delete(Resource))
+
+
 def db_bytes() -> int | None:
     from sqlalchemy import text
 
@@ -240,6 +252,8 @@ def platform_run(n: int) -> dict:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        if db_url:
+            _empty_monitoring_tables()
         port = free_port()
         stack.start(
             "targets", [sys.executable, "-m", "bench.monitoring_scale", "serve", str(port)], env
