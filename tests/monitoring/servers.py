@@ -3,7 +3,6 @@ token service and blob CDN, and a webhook receiver. Each speaks the real protoco
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import ipaddress
 import json
@@ -43,6 +42,7 @@ class _Server:
 
         self.release = threading.Event()
         self.requests: list[dict] = []
+        self.cut_off: list[str] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         if tls is not None:
@@ -62,7 +62,7 @@ class _Server:
             {"method": method, "path": parts.path, "headers": dict(h.headers), "body": body}
         )
         status, headers, payload = self.handle(method, parts.path, parse_qs(parts.query), h, body)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):
+        try:
             h.send_response(status)
             headers = {"Content-Length": str(len(payload)), **headers}
             for key, value in headers.items():
@@ -70,6 +70,9 @@ class _Server:
             h.end_headers()
             if method != "HEAD":
                 h.wfile.write(payload)
+                h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            self.cut_off.append(parts.path)  # the client hung up before the whole answer
 
     def handle(self, method, path, query, h, body):  # pragma: no cover - overridden
         return 404, {}, b""
@@ -152,7 +155,7 @@ class TargetServer(_Server):
         if path == "/redirect":
             return 302, {"Location": query["to"][0]}, b""
         if path == "/big":
-            return 200, {"Content-Type": "application/octet-stream"}, b"x" * (8 * 1024 * 1024)
+            return 200, {"Content-Type": "application/octet-stream"}, b"x" * (64 * 1024 * 1024)
         return 404, {}, b"not found"
 
 
