@@ -17,7 +17,7 @@ from app.http import not_found
 from app.models import User
 from app.models.monitoring import Announcement
 from app.monitoring.access import reader
-from app.monitoring.blueprint import blp
+from app.monitoring.blueprint import blp, org_named, public_read
 from app.monitoring.html import sanitize
 from app.monitoring.resources import invalid, page_of
 from app.monitoring.schemas import (
@@ -76,6 +76,8 @@ def _fields(body: dict) -> dict:
 
 @blp.route("/announcements")
 class Announcements(MethodView):
+    @public_read
+    @org_named
     @blp.arguments(AnnouncementQuerySchema, location="query")
     @blp.response(200, AnnouncementSchema(many=True))
     @blp.paginate()
@@ -115,6 +117,7 @@ class Announcements(MethodView):
 
 @blp.route("/announcements/<announcement_id>")
 class AnnouncementById(MethodView):
+    @public_read
     @blp.arguments(ReadQuerySchema, location="query")
     @blp.response(200, AnnouncementSchema)
     def get(self, query, announcement_id):

@@ -11,7 +11,7 @@ from flask import Response
 from app.db import session_scope
 from app.monitoring import reads, uptime
 from app.monitoring.access import reader
-from app.monitoring.blueprint import blp
+from app.monitoring.blueprint import blp, public_read
 from app.monitoring.schemas import BadgeQuerySchema
 
 COLORS = {
@@ -66,6 +66,7 @@ def _badge(text: str) -> Response:
 @blp.route("/resources/<resource_id>/badge/status.svg")
 @blp.arguments(BadgeQuerySchema, location="query")
 @blp.doc(**SVG_DOC)
+@public_read
 def status_badge(query, resource_id):
     """A status badge: available, not available or pending."""
     rd = reader(None, org_required=False)
@@ -79,6 +80,7 @@ def status_badge(query, resource_id):
 @blp.route("/resources/<resource_id>/badge/uptime.svg")
 @blp.arguments(BadgeQuerySchema, location="query")
 @blp.doc(**SVG_DOC)
+@public_read
 def uptime_badge(query, resource_id):
     """An uptime badge for `period` (24h, 7d, 30d, 365d), from the rollups."""
     rd = reader(None, org_required=False)

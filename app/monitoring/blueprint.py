@@ -24,3 +24,26 @@ def _plausible_path_ids():
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and ("\x00" in value or len(value) > 200):
             raise ApiError(404, "NOT_FOUND", "Not found")
+
+
+def public_read(fn):
+    """Document a read that answers anyone, and more to a member who authenticates (a bad
+    credential, when sent, is still a 401): security is optional (`{}` first)."""
+    from app.http import SECURITY
+
+    return blp.doc(security=[{}, *SECURITY])(fn)
+
+
+def org_named(fn):
+    """Document the 404 of a ``?org=<slug>`` that names no org."""
+    from app.http import ErrorEnvelopeSchema
+
+    return blp.alt_response(
+        404, schema=ErrorEnvelopeSchema, description="No org has that slug (ORG_NOT_FOUND)"
+    )(fn)
+
+
+def conflict(description: str):
+    from app.http import ErrorEnvelopeSchema
+
+    return blp.alt_response(409, schema=ErrorEnvelopeSchema, description=description)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import session_scope
 from app.http import ApiError
 from app.models.monitoring import Group, Resource, resource_groups
-from app.monitoring.blueprint import blp
+from app.monitoring.blueprint import blp, conflict
 from app.monitoring.resources import invalid, page_of
 from app.monitoring.schemas import (
     DeletedSchema,
@@ -91,6 +91,7 @@ class Groups(MethodView):
             return [group_json(g, members[g.id]) for g in rows]
 
     @require("admin")
+    @conflict("A group of that name exists in the org (CONFLICT)")
     @blp.arguments(GroupCreateSchema)
     @blp.response(201, GroupSchema)
     def post(self, body):
@@ -123,6 +124,7 @@ class GroupById(MethodView):
             return group_json(row, _members(s, [row.id])[row.id])
 
     @require("admin")
+    @conflict("A group of that name exists in the org (CONFLICT)")
     @blp.arguments(GroupPatchSchema)
     @blp.response(200, GroupSchema)
     def patch(self, body, group_id):

@@ -13,7 +13,7 @@ from app.http import ApiError
 from app.models.monitoring import Check, Group, Resource, Rollup, resource_groups
 from app.monitoring import kinds, netguard, reads, targets, uptime
 from app.monitoring.access import ensure_slug, reader
-from app.monitoring.blueprint import blp
+from app.monitoring.blueprint import blp, org_named, public_read
 from app.monitoring.schemas import (
     CheckSchema,
     DeletedSchema,
@@ -96,6 +96,8 @@ def _one_json(session, row: Resource) -> dict:
 
 @blp.route("/resources")
 class Resources(MethodView):
+    @public_read
+    @org_named
     @blp.arguments(ResourceQuerySchema, location="query")
     @blp.response(200, ResourceSchema(many=True))
     @blp.paginate()
@@ -156,6 +158,7 @@ class Resources(MethodView):
 
 @blp.route("/resources/<resource_id>")
 class ResourceById(MethodView):
+    @public_read
     @blp.arguments(ReadQuerySchema, location="query")
     @blp.response(200, ResourceSchema)
     def get(self, query, resource_id):

@@ -32,11 +32,20 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def moment(**kwargs) -> ma.fields.AwareDateTime:
-    """An ISO-8601 time (naive means UTC), within what every database stores."""
-    return ma.fields.AwareDateTime(
-        default_timezone=UTC, validate=validate.Range(min=EARLIEST, max=LATEST), **kwargs
-    )
+class Moment(ma.fields.AwareDateTime):
+    """An ISO-8601 time (naive means UTC), clamped to 1970..9999 UTC: every database stores
+    that range, and a bound outside it means the same as the range's end."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return min(max(moment, EARLIEST), LATEST)
+
+
+def moment(**kwargs) -> Moment:
+    return Moment(**kwargs)
 
 
 class Input(Schema):

@@ -18,7 +18,7 @@ from app.models import Org
 from app.models.monitoring import Resource
 from app.monitoring import statuspage, visibility
 from app.monitoring.access import ensure_slug, level_in, optional_principal, org_by_slug
-from app.monitoring.blueprint import blp
+from app.monitoring.blueprint import blp, conflict, public_read
 from app.monitoring.live import StatusListener, status_hub
 from app.monitoring.schemas import OrgPatchSchema, OrgSchema, StatusPageSchema, StatusQuerySchema
 from app.platform.auth import current_principal, require
@@ -43,6 +43,7 @@ class OrgSettings(MethodView):
         return _org_json(current_principal().org_id)
 
     @require("admin")
+    @conflict("Another org has that slug (CONFLICT)")
     @blp.arguments(OrgPatchSchema)
     @blp.response(200, OrgSchema)
     def patch(self, body):
@@ -67,6 +68,7 @@ def _page(slug: str, query: dict) -> dict:
 
 
 @blp.route("/status/<slug>")
+@public_read
 @blp.arguments(StatusQuerySchema, location="query")
 @blp.response(200, StatusPageSchema)
 def status_json(query, slug):
@@ -125,6 +127,7 @@ class _VisibleCache:
         }
     }
 )
+@public_read
 def status_events(slug):
     """Server-Sent Events (public): the org's visible resources' status changes, live."""
     org = org_by_slug(slug)
