@@ -170,6 +170,8 @@ SUMMARY = register(
         queue="llm",
         schema=SummaryParams,
         description="Write a user's taste summary with the LLM (template when it fails).",
+        # Anyone may read their own summary; who may act for a uid is _may_summarize's.
+        role="viewer",
         soft_time_limit=90,
         time_limit=120,
         max_retries=1,

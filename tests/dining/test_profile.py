@@ -303,3 +303,15 @@ def test_an_llm_summary_that_forgets_an_allergy_gets_the_allergy_sentence(
 def test_summary_of_someone_else_is_forbidden_or_not_found(api, other_service, profile):
     assert api.get(f"{BASE}/{profile}/summary").status_code == 403
     assert other_service.get(f"{BASE}/{profile}/summary").status_code == 404
+
+
+def test_a_viewer_reads_their_own_summary_written_by_the_llm(api, with_llm):
+    from tests.factories import add_member
+
+    viewer = add_member(api, "viewer")
+    own = viewer.get("/api/v1/users/me").json()["data"]["id"]
+    assert viewer.post(f"{BASE}/{own}", json={}).status_code == 201
+    with_llm.reply("You have not shared your tastes yet, and no allergies are recorded.")
+    resp = viewer.get(f"{BASE}/{own}/summary", headers={"Prefer": "wait=20"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["data"]["strategy"] == "llm"
