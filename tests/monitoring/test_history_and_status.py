@@ -186,3 +186,28 @@ def test_badges_are_svg_under_the_same_visibility(api, anon):
     ).raise_for_status()
     assert anon.get(f"{BASE}/resources/{res['id']}/badge/status.svg").status_code == 404
     assert api.get(f"{BASE}/resources/{res['id']}/badge/status.svg").status_code == 200
+
+
+def test_check_now_end_to_end_history_status_uptime_and_badge(api, anon):
+    """The API's manual check runs the real probe on the worker against a local server; what
+    it records is what the reads show."""
+    from tests.monitoring.conftest import settings
+    from tests.monitoring.servers import TargetServer
+
+    with settings(probe_allow_private=True), TargetServer() as server:
+        res = create_resource(api, name="Local", target=f"{server.url}/status/503")
+        task = api.post(f"{BASE}/resources/{res['id']}/check").json()["data"]
+        assert api.wait(task["id"])["state"] == "succeeded"
+        assert server.hits["/status/503"] == 1
+    got = data(api.get(f"{BASE}/resources/{res['id']}"))
+    assert got["currentStatus"] == "not_available"
+    assert (got["latestCheckStatus"], got["latestErrorCode"]) == ("NOT_AVAILABLE", "503")
+    assert got["uptime"]["24h"] == 0.0
+    history = data(api.get(f"{BASE}/resources/{res['id']}/history"))
+    assert [(c["status"], c["errorCode"]) for c in history] == [("NOT_AVAILABLE", "503")]
+    assert history[0]["latencyMs"] is not None
+    page = data(anon.get(f"{BASE}/status/{slug_of(api)}"))
+    assert page["summary"]["overall"] == "down"
+    assert page["resources"][0]["days"][-1] == 0.0
+    badge = anon.get(f"{BASE}/resources/{res['id']}/badge/uptime.svg", params={"period": "24h"})
+    assert ">0%<" in badge.text
