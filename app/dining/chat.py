@@ -40,6 +40,23 @@ KEEPALIVE = 15
 MAX_STREAM = kinds.CHAT.time_limit + 120
 
 
+# One event of the stream, as an SSE client sees it; `data` is JSON {"event", "data"}.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "event": {"type": "string", "enum": ["thinking", "token", "result", "error"]},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": 'JSON {"event": …, "data": …}: a thinking step {step, message}, '
+            "a token {delta}, the GenerativeUIPayload, or an error {code, message}",
+        },
+    },
+    "required": ["data"],
+}
+
+
 class ChatTurnSchema(Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf(("user", "assistant")))
     content = ma.fields.String(required=True, validate=validate.Length(max=kinds.MAX_MESSAGE))
@@ -124,7 +141,7 @@ def relay(task_id: str, deadline: float):
         200: {
             "description": "text/event-stream: thinking steps, then one result "
             "(GenerativeUIPayload) or an error",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         }
     },
 )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from app import metrics
 from app.db import session_scope
 from app.dining import guard, kinds
-from app.dining.access import USER_ID_PARAMETER, acting_uid, get_profile
+from app.dining.access import USER_ID_PARAMETER, acting_uid, get_profile, uid_parameters
 from app.dining.blueprint import blp
 from app.http import ApiError, Schema
 from app.models.dining import DiningUser, Feed, Restaurant
@@ -227,7 +227,7 @@ def _serve(s, uid, user, allergies, limit, from_cache):
     }
 
 
-@blp.route("/recommendations/<uid>", methods=["GET"])
+@blp.route("/recommendations/<uid>", methods=["GET"], parameters=uid_parameters("uid"))
 @require("viewer")
 @blp.arguments(RecommendationsQuery, location="query")
 @blp.arguments(UserHeaderSchema, location="headers")
@@ -275,7 +275,11 @@ def _expand_key(org_id, user, rid, updated, allergies) -> str:
     return "kairos:dining:expand:" + ":".join(parts) + ":" + stamp
 
 
-@blp.route("/recommendations/<uid>/<rid>/expand", methods=["GET"])
+@blp.route(
+    "/recommendations/<uid>/<rid>/expand",
+    methods=["GET"],
+    parameters=uid_parameters("uid", "rid"),
+)
 @require("viewer")
 @blp.response(200, ExpandSchema)
 @blp.alt_response(202, schema=TaskSchema, description="Being prepared: the task")
