@@ -190,3 +190,12 @@ def test_when_the_llm_fails_the_offline_reading_answers_and_says_so(service, llm
     assert "read offline" in decomposed["message"] and "read offline" in result["notice"]
     assert result["strategy"] == "naive"
     assert [r["id"] for r in result["restaurants"]] == [ids["toscano"]]
+
+
+def test_a_comparison_answers_the_named_restaurants_as_a_chart(service):
+    ids = catalog(service.org_id)
+    uid = diner(service, PEANUTS)
+    _, result = chat(service, uid, "compare Toscano vs Cantina vs Satay House")
+    assert result["ui_type"] == "comparison_chart"
+    # Satay House is named but holds peanuts: it is not presented.
+    assert {r["id"] for r in result["restaurants"]} == {ids["toscano"], ids["cantina"]}
