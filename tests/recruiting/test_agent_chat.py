@@ -187,3 +187,10 @@ def test_candidates_can_be_named_and_an_ambiguous_name_is_asked_about(api, ats):
     assert text.startswith(f"Candidate #{other['id']}: Jane Smith")
     text, _ = reply(api, "Summarize Nobody Here")
     assert text == "I couldn't find a candidate named Nobody Here in your organization."
+
+
+def test_a_command_missing_its_record_asks_for_it(api):
+    text, _ = reply(api, "match candidates")
+    assert text == "Which job? For example: 'match candidates for job 5'."
+    text, _ = reply(api, "move candidate 3")
+    assert text == "Which pipeline stage? For example: 'move candidate 3 to screening'."

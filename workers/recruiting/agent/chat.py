@@ -111,8 +111,8 @@ def _offline(owner: Principal, command: Command, state: dict, task_id) -> tuple[
     if missing:
         if resolved.intent in ("show_job", "summarize_candidate"):
             return replies.UNKNOWN, "unknown", {}
-        what = missing[0].removesuffix("_id").replace("status", "pipeline stage")
-        return f"Which {what}? For example: 'match candidates for job 5'.", "clarify", {}
+        what, example = _ASK[missing[0]]
+        return f"Which {what}? For example: '{example}'.", "clarify", {}
     with session_scope() as s:
         ctx = tools.Ctx(s, owner, state, task_id)
         named = arguments.get("candidate_id")
@@ -130,6 +130,11 @@ def _offline(owner: Principal, command: Command, state: dict, task_id) -> tuple[
     return outcome.reply, outcome.intent, outcome.data
 
 
+_ASK = {
+    "job_id": ("job", "match candidates for job 5"),
+    "candidate_id": ("candidate", "match jobs for candidate 7"),
+    "status": ("pipeline stage", "move candidate 3 to screening"),
+}
 _REQUIRED = {
     "summarize_candidate": ("candidate_id",),
     "show_job": ("job_id",),
