@@ -90,7 +90,14 @@ def status_html(slug: str):
         "page": _bounded_int(request.args.get("page"), 1, 1, 10_000),
         "page_size": _bounded_int(request.args.get("page_size"), 50, 1, 500),
     }
-    html = statuspage.render(_page(slug, query), f"/api/v1/monitoring/status/{slug}/events")
+    try:
+        data = _page(slug, query)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        # A person followed a link: answer in their language, not the API's envelope.
+        return Response(statuspage.not_found_html(), status=404, mimetype="text/html")
+    html = statuspage.render(data, f"/api/v1/monitoring/status/{slug}/events")
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-cache"})
 
 

@@ -132,3 +132,7 @@ _templates.filters["bar"] = _bar_class
 def render(data: dict, events_url: str) -> str:
     pages = max(1, -(-data["summary"]["total"] // data["page_size"]))
     return _templates.get_template("status.html").render(**data, events_url=events_url, pages=pages)
+
+
+def not_found_html() -> str:
+    return _templates.get_template("status_not_found.html").render()

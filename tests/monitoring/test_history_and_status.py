@@ -97,7 +97,8 @@ def test_the_status_page_shows_resources_problems_first_with_90_daily_bars(api, 
     assert html.text.index(">API<") < html.text.index(">Website<")
     assert html.text.count('<i class="') == 180
     assert "Paused" not in html.text
-    assert anon.get("/status/no-such-org").status_code == 404
+    missing = anon.get("/status/no-such-org")
+    assert missing.status_code == 404 and "Status page not found" in missing.text
 
 
 def test_page_text_is_escaped_and_announcements_keep_their_sanitized_html(api, anon):
