@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import session_scope
-from app.http import not_found
+from app.http import ErrorEnvelopeSchema
 from app.models.recruiting import Application, ApplicationEvent, Candidate, Job
 from app.platform.auth import current_principal, get_scoped, require, scoped
 from app.recruiting.blueprint import blp
@@ -23,14 +23,9 @@ from app.recruiting.services import (
     DUPLICATE_APPLICATION,
     create_application,
     page_of,
+    record_id,
     update_application,
 )
-
-
-def _app_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 10 or int(value) > 2**31 - 1:
-        raise not_found("application")
-    return int(value)
 
 
 @blp.route("/applications")
@@ -54,6 +49,9 @@ class Applications(MethodView):
     @require("member")
     @blp.arguments(ApplicationInSchema)
     @blp.response(201, ApplicationOutSchema)
+    @blp.alt_response(
+        409, schema=ErrorEnvelopeSchema, description="This job and candidate already have one"
+    )
     def post(self, body):
         """Put a candidate in a job's pipeline. Both must be this org's (404); one application
         per job and candidate (409 `CONFLICT`)."""
@@ -74,18 +72,25 @@ class ApplicationById(MethodView):
     def get(self, application_id):
         """One application."""
         with session_scope() as s:
-            return get_scoped(s, Application, _app_id(application_id), "application")
+            return get_scoped(
+                s, Application, record_id(application_id, "application"), "application"
+            )
 
     @require("member")
     @blp.arguments(ApplicationPatchSchema)
     @blp.response(200, ApplicationOutSchema)
+    @blp.alt_response(
+        409, schema=ErrorEnvelopeSchema, description="A status move the pipeline does not allow"
+    )
     def patch(self, body, application_id):
         """Move an application along the pipeline (sourced → screening → interviewing → offer
         → hired, stages may be skipped; rejected / withdrawn from any open stage; hired,
         rejected and withdrawn are final: 409) or change its source, fit_score, notes.
         `reason` is kept with the change in the history."""
         with session_scope() as s:
-            app = get_scoped(s, Application, _app_id(application_id), "application")
+            app = get_scoped(
+                s, Application, record_id(application_id, "application"), "application"
+            )
             update_application(s, current_principal(), app, body)
             s.flush()
             return app
@@ -95,7 +100,9 @@ class ApplicationById(MethodView):
     def delete(self, application_id):
         """Remove an application and its history."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Application, _app_id(application_id), "application"))
+            s.delete(
+                get_scoped(s, Application, record_id(application_id, "application"), "application")
+            )
 
 
 @blp.route("/applications/<application_id>/history")
@@ -108,6 +115,8 @@ class ApplicationHistory(MethodView):
         """Every change of an application, oldest first: from → to status, other fields
         `{field: [before, after]}`, who (`user:<id>` / `api_key:<id>`) and when."""
         with session_scope() as s:
-            app = get_scoped(s, Application, _app_id(application_id), "application")
+            app = get_scoped(
+                s, Application, record_id(application_id, "application"), "application"
+            )
         stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
         return page_of(stmt, pagination_parameters, query, ApplicationEvent.id)

@@ -21,7 +21,10 @@ class MatchParams(Schema):
     )
     job_id = ma.fields.Integer(load_default=None, allow_none=True, validate=_ID)
     candidate_id = ma.fields.Integer(load_default=None, allow_none=True, validate=_ID)
-    limit = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_MATCH_LIMIT))
+    limit = ma.fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=MAX_MATCH_LIMIT),
+    )
     strategy = ma.fields.String(
         load_default="auto",
         validate=validate.OneOf(MATCH_STRATEGIES),

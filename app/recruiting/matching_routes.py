@@ -11,7 +11,7 @@ from marshmallow import validate
 from sqlalchemy import select
 
 from app.db import session_scope
-from app.http import ApiError, Schema, not_found
+from app.http import ApiError, Schema
 from app.models.recruiting import MatchLog
 from app.platform import task_service
 from app.platform.auth import current_principal, get_scoped, require, scoped
@@ -20,14 +20,17 @@ from app.platform.task_routes import MAX_WAIT, TaskSchema
 from app.recruiting.blueprint import blp
 from app.recruiting.kinds import MATCH, MATCH_STRATEGIES, MAX_MATCH_LIMIT
 from app.recruiting.schemas import MatchLogQuerySchema, MatchLogSchema
-from app.recruiting.services import page_of
+from app.recruiting.services import page_of, record_id
 
 _WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
 _ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class _MatchRequest(Schema):
-    limit = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_MATCH_LIMIT))
+    limit = ma.fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=MAX_MATCH_LIMIT),
+    )
     strategy = ma.fields.String(
         load_default="auto",
         validate=validate.OneOf(MATCH_STRATEGIES),
@@ -121,7 +124,5 @@ class MatchLogById(MethodView):
     @blp.response(200, MatchLogSchema)
     def get(self, log_id):
         """One matching run."""
-        if not log_id.isdigit() or len(log_id) > 10:
-            raise not_found("match log")
         with session_scope() as s:
-            return get_scoped(s, MatchLog, int(log_id), "match log")
+            return get_scoped(s, MatchLog, record_id(log_id, "match log"), "match log")

@@ -12,7 +12,6 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from app.db import session_scope
-from app.http import not_found
 from app.models.recruiting import Candidate, Job
 from app.platform.auth import current_principal, get_scoped, require, scoped
 from app.recruiting.blueprint import blp
@@ -28,16 +27,9 @@ from app.recruiting.schemas import (
     JobOutSchema,
     JobPatchSchema,
 )
-from app.recruiting.services import apply_changes, page_of, require_range, words_in
+from app.recruiting.services import apply_changes, order_salary, page_of, record_id, words_in
 
 __all__ = ["blp"]
-
-
-def _int_id(value: str, what: str) -> int:
-    """Ids in paths are integers; anything else names no record (404, like another org's)."""
-    if not value.isdigit() or len(value) > 10 or int(value) > 2**31 - 1:
-        raise not_found(what)
-    return int(value)
 
 
 # --- jobs ---------------------------------------------------------------------------------------
@@ -66,8 +58,8 @@ class Jobs(MethodView):
     @blp.arguments(JobCreateSchema)
     @blp.response(201, JobOutSchema)
     def post(self, body):
-        """Open a job: `title` is required, every other field optional."""
-        require_range(body.get("salary_min"), body.get("salary_max"), "salary_min", "salary_max")
+        """Open a job: `title` is required, every other field optional. A salary range given
+        backwards is stored in order."""
         principal = current_principal()
         job = Job(
             org_id=principal.org_id,
@@ -75,6 +67,7 @@ class Jobs(MethodView):
             source="manual",
             **body,
         )
+        order_salary(job)
         with session_scope() as s:
             s.add(job)
         return job
@@ -87,7 +80,7 @@ class JobById(MethodView):
     def get(self, job_id):
         """One job."""
         with session_scope() as s:
-            return get_scoped(s, Job, _int_id(job_id, "job"), "job")
+            return get_scoped(s, Job, record_id(job_id, "job"), "job")
 
     @require("member")
     @blp.arguments(JobPatchSchema(partial=True))
@@ -95,9 +88,9 @@ class JobById(MethodView):
     def patch(self, body, job_id):
         """Change any subset of a job's fields."""
         with session_scope() as s:
-            job = get_scoped(s, Job, _int_id(job_id, "job"), "job")
+            job = get_scoped(s, Job, record_id(job_id, "job"), "job")
             apply_changes(job, body)
-            require_range(job.salary_min, job.salary_max, "salary_min", "salary_max")
+            order_salary(job)
             s.flush()
             return job
 
@@ -106,7 +99,7 @@ class JobById(MethodView):
     def delete(self, job_id):
         """Delete a job with its applications and their history (admins)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Job, _int_id(job_id, "job"), "job"))
+            s.delete(get_scoped(s, Job, record_id(job_id, "job"), "job"))
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -154,7 +147,7 @@ class CandidateById(MethodView):
     def get(self, candidate_id):
         """One candidate, with the ids of possible duplicates."""
         with session_scope() as s:
-            candidate = get_scoped(s, Candidate, _int_id(candidate_id, "candidate"), "candidate")
+            candidate = get_scoped(s, Candidate, record_id(candidate_id, "candidate"), "candidate")
             candidate.possible_duplicates = duplicates_of(s, candidate)
             return candidate
 
@@ -164,7 +157,7 @@ class CandidateById(MethodView):
     def patch(self, body, candidate_id):
         """Change any subset of a candidate's fields."""
         with session_scope() as s:
-            candidate = get_scoped(s, Candidate, _int_id(candidate_id, "candidate"), "candidate")
+            candidate = get_scoped(s, Candidate, record_id(candidate_id, "candidate"), "candidate")
             apply_changes(candidate, body)
             s.flush()
             candidate.possible_duplicates = duplicates_of(s, candidate)
@@ -175,7 +168,7 @@ class CandidateById(MethodView):
     def delete(self, candidate_id):
         """Delete a candidate with their applications and history (admins)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Candidate, _int_id(candidate_id, "candidate"), "candidate"))
+            s.delete(get_scoped(s, Candidate, record_id(candidate_id, "candidate"), "candidate"))
 
 
 # Route modules that register on ``blp``: importing them here makes them part of the API.

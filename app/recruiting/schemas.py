@@ -29,7 +29,8 @@ class Choice(ma.fields.String):
     def __init__(self, choices, **kwargs):
         self.choices = tuple(choices)
         self._by_key = {self._key(c): c for c in self.choices}
-        metadata = {"enum": list(self.choices), **kwargs.pop("metadata", {})}
+        enum = [*self.choices, *([None] if kwargs.get("allow_none") else [])]
+        metadata = {"enum": enum, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     @staticmethod
@@ -56,11 +57,19 @@ def _skills(**kwargs) -> ma.fields.List:
     )
 
 
-def _url(**kwargs) -> ma.fields.Url:
-    return ma.fields.Url(
+# The same rule for the server and the document (a JSON Schema ``pattern``); empty = none.
+URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*)?$"
+URL_FIELDS = ("linkedin_url", "github_url", "website_url")
+
+
+def _url(**kwargs) -> ma.fields.String:
+    return ma.fields.String(
         allow_none=True,
-        schemes={"http", "https"},
-        validate=validate.Length(max=500),
+        validate=[
+            validate.Length(max=500),
+            validate.Regexp(URL_PATTERN, error="An http(s) URL, or empty."),
+        ],
+        metadata={"description": "http(s) URL; empty means none"},
         **kwargs,
     )
 
@@ -143,25 +152,38 @@ class ListQuerySchema(Schema):
     limit = ma.fields.Integer(validate=validate.Range(min=1, max=100))
 
 
+class Filter(ma.fields.String):
+    """A search filter in the query string: only its first ``keep`` characters are used.
+
+    Cut rather than refused, so the work stays bounded while the documented contract needs no
+    length limit (the server's request line, 4 KB, is the real bound)."""
+
+    def __init__(self, keep: int = 200, **kwargs):
+        self.keep = keep
+        metadata = kwargs.pop("metadata", {})
+        described = metadata.get("description", "")
+        metadata["description"] = f"{described} (first {keep} characters used)".strip()
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs)[: self.keep]
+
+
 class JobListQuerySchema(ListQuerySchema):
-    q = ma.fields.String(
-        validate=validate.Length(max=200), metadata={"description": "Words in the title"}
-    )
+    q = Filter(metadata={"description": "Words in the title, any case"})
     status = Choice(JOB_STATUSES)
     status_filter = Choice(JOB_STATUSES, metadata={"description": "The seed's name for status"})
-    department = ma.fields.String(validate=validate.Length(max=200))
-    location = ma.fields.String(validate=validate.Length(max=300))
+    department = Filter()
+    location = Filter()
     is_public = ma.fields.Boolean()
 
 
 class CandidateQuerySchema(ListQuerySchema):
-    q = ma.fields.String(
-        validate=validate.Length(max=200), metadata={"description": "Words in the name"}
-    )
-    email = ma.fields.String(validate=validate.Length(max=320))
-    current_company = ma.fields.String(validate=validate.Length(max=200))
-    location = ma.fields.String(validate=validate.Length(max=300))
-    source = ma.fields.String(validate=validate.Length(max=32))
+    q = Filter(metadata={"description": "Words in the name, any case"})
+    email = Filter(320)
+    current_company = Filter()
+    location = Filter()
+    source = Filter(32)
 
 
 class ApplicationListQuerySchema(ListQuerySchema):
@@ -169,7 +191,7 @@ class ApplicationListQuerySchema(ListQuerySchema):
     candidate_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     status = Choice(APPLICATION_STATUSES)
     status_filter = Choice(APPLICATION_STATUSES, metadata={"description": "Same as status"})
-    source = ma.fields.String(validate=validate.Length(max=32))
+    source = Filter(32)
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -199,6 +221,13 @@ class CandidatePatchSchema(Schema):
     website_url = _url()
     notes = _text(MAX_TEXT)
     source = _text(32, metadata={"example": "manual"})
+
+    @ma.post_load
+    def _blank_links_are_none(self, data, **_kwargs):
+        for name in URL_FIELDS:
+            if data.get(name) == "":
+                data[name] = None
+        return data
 
 
 class CandidateCreateSchema(CandidatePatchSchema):
@@ -245,7 +274,9 @@ class ApplicationInSchema(Schema):
     status = Choice(APPLICATION_STATUSES, load_default="sourced")
     source = ma.fields.String(load_default="manual", validate=validate.Length(min=1, max=32))
     fit_score = ma.fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=0, max=100)
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100),
     )
     notes = _text(MAX_TEXT, load_default=None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.db import session_scope
-from app.http import ApiError
+from app.http import ApiError, not_found
 from app.models.recruiting import (
     APPLICATION_OUTCOMES,
     APPLICATION_STAGES,
@@ -16,6 +16,15 @@ from app.models.recruiting import (
 from app.platform.auth import Principal
 
 SEED_DEFAULT_LIMIT = 50
+MAX_ID = 2**31 - 1
+
+
+def record_id(value: str, what: str) -> int:
+    """An id from a path: ASCII digits within the column's range, else that record is not
+    found (404, as for another org's)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
+        raise not_found(what)
+    return int(value)
 
 
 def page_of(stmt, page_params, query: dict, *order_by) -> list:
@@ -58,14 +67,11 @@ def apply_changes(row, body: dict) -> dict:
     return changes
 
 
-def require_range(low, high, low_field: str, high_field: str) -> None:
+def order_salary(job) -> None:
+    """A range typed backwards (200000–160000) means 160000–200000: kept in order."""
+    low, high = job.salary_min, job.salary_max
     if low is not None and high is not None and low > high:
-        raise ApiError(
-            400,
-            "VALIDATION_ERROR",
-            "Invalid input",
-            {high_field: [f"Must be at least {low_field} ({low})."]},
-        )
+        job.salary_min, job.salary_max = high, low
 
 
 # --- applications ---------------------------------------------------------------------------

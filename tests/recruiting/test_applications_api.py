@@ -82,9 +82,11 @@ def test_bad_input_and_foreign_records(api, other_api):
     before = count(Application)
     resp = api.post(
         f"{R}/applications",
-        json={"job_id": "five", "candidate_id": 0, "status": "maybe", "fit_score": 101},
+        json={"job_id": 1, "candidate_id": 0, "status": "maybe", "fit_score": 101},
     )
-    assert set(error_of(resp, 400)["errors"]) == {"job_id", "candidate_id", "status", "fit_score"}
+    assert set(error_of(resp, 400)["errors"]) == {"candidate_id", "status", "fit_score"}
+    resp = api.post(f"{R}/applications", json={"job_id": "five", "candidate_id": 2.5})
+    assert set(error_of(resp, 400)["errors"]) == {"job_id", "candidate_id"}
     resp = api.post(
         f"{R}/applications", json={"job_id": theirs_job["id"], "candidate_id": cand["id"]}
     )

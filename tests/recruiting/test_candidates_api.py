@@ -104,7 +104,9 @@ def test_bad_input_names_the_fields_and_writes_nothing(api):
         "skills",
         "resume_text",
     }
-    cand = make_candidate(api)
+    cand = make_candidate(api, github_url="https://github.com/x")
+    cleared = patch(api, f"{R}/candidates/{cand['id']}", json={"github_url": ""})
+    assert cleared.json()["data"]["github_url"] is None  # an emptied form field
     resp = patch(api, f"{R}/candidates/{cand['id']}", json={"full_name": "", "id": 5})
     assert set(error_of(resp, 400)["errors"]) == {"full_name", "id"}
     assert count(Candidate) == before + 1
