@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -13,7 +14,8 @@ WAIT = 30
 
 
 def wait(browser, timeout: float = WAIT) -> WebDriverWait:
-    return WebDriverWait(browser, timeout)
+    # Pages redraw lists when data changes: an element read mid-redraw is simply read again.
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def visible(browser, css: str):

@@ -83,11 +83,13 @@ def test_the_task_list_shows_new_tasks_and_their_progress_without_reload(browser
     feed_live(browser)
     browser.execute_script("window.__same_page = true")
     task = api.submit(steps=5, sleep=0.2)
-    row = visible(browser, f"tr[data-task-id='{task['id']}']")
+    row = f"tr[data-task-id='{task['id']}']"
+    visible(browser, row)
+    bar = f"{row} progress"
     wait(browser).until(
-        lambda b: row.find_element(By.TAG_NAME, "progress").get_attribute("value") == "100"
+        lambda b: b.find_element(By.CSS_SELECTOR, bar).get_attribute("value") == "100"
     )
-    wait(browser).until(lambda b: "succeeded" in row.text)
+    wait(browser).until(lambda b: "succeeded" in b.find_element(By.CSS_SELECTOR, row).text)
     assert browser.execute_script("return window.__same_page") is True
 
 

@@ -38,14 +38,11 @@ def test_careers_analysis_and_the_applications_board(browser, api):
         card.find_element(By.XPATH, "ancestor::section[1]").get_attribute("data-status") == "saved"
     )
     Select(card.find_element(By.TAG_NAME, "select")).select_by_value("applied")
-    wait(browser).until(
-        lambda b: (
-            b.find_element(By.CSS_SELECTOR, f"#board li[data-id='{application['id']}']")
-            .find_element(By.XPATH, "ancestor::section[1]")
-            .get_attribute("data-status")
-            == "applied"
-        )
+    column_of = (
+        "const li = document.querySelector(`#board li[data-id='${arguments[0]}']`);"
+        " return li && li.closest('section.column').dataset.status"
     )
+    wait(browser).until(lambda b: b.execute_script(column_of, application["id"]) == "applied")
     assert api.get(f"{C}/applications/{application['id']}").json()["data"]["status"] == "applied"
     assert severe_console_errors(browser) == []
 

@@ -75,16 +75,27 @@
     return true;
   }
 
+  const pending = new Map(); // task id → events that came while its row was being read
+
   async function onEvent(event) {
     if (!event.task_id || !event.id) return; // events only, not acks
     if (update(event)) return;
+    if (pending.has(event.task_id)) return pending.get(event.task_id).push(event);
     // A task we have not listed yet (new, or started elsewhere): read it once.
+    pending.set(event.task_id, [event]);
     try {
       const task = await K.api.get("/api/v1/tasks/" + event.task_id);
       if (!rows.has(task.id) && matches(task)) put(task, true);
-      else if (rows.has(task.id)) put(task);
     } catch (_e) {
       // Gone or not ours: nothing to show.
+    } finally {
+      const tr = rows.get(event.task_id);
+      for (const e of pending.get(event.task_id) || []) {
+        // Only what is newer than the row just read: never move a bar backwards.
+        const shown = tr ? Number(tr.querySelector("progress").value) : 0;
+        if (e.type !== "progress" || (e.percent ?? 0) >= shown) update(e);
+      }
+      pending.delete(event.task_id);
     }
   }
 
