@@ -72,8 +72,19 @@ def _upload(field: str, files: dict, form: dict) -> dict:
         fmt = agent_uploads.sniff(data, filename)
     except agent_uploads.UnsupportedUpload as exc:
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", str(exc)) from None
-    upload_id = agent_uploads.store(current_principal().org_id, data)
+    key = request.headers.get("Idempotency-Key")
+    replay = None if key is None else f"{key}\0{field}\0{filename}\0{form['notes']}"
+    upload_id = agent_uploads.store(current_principal().org_id, data, replay)
     return {"upload_id": upload_id, "filename": filename, "format": fmt, "notes": form["notes"]}
+
+
+def _submit_upload(kind: str, params: dict):
+    try:
+        return _submit(kind, params)
+    except Exception:
+        # Not queued (refused, or the broker is down): nobody will read the stored bytes.
+        agent_uploads.discard(current_principal().org_id, params["upload_id"])
+        raise
 
 
 @blp.route("/agent/chat", methods=["POST"])
@@ -123,7 +134,7 @@ def job_from_req(form, files):
     out unreadable fails the task with `UNREADABLE_FILE`, `FILE_ENCRYPTED`, `FILE_TOO_LARGE`
     (also a zip bomb) or `NO_TEXT`. The result: `{"filename", "job", "summary"}`.
     """
-    return _submit(agent_kinds.JOB_FROM_REQ.name, _upload("job_req", files, form))
+    return _submit_upload(agent_kinds.JOB_FROM_REQ.name, _upload("job_req", files, form))
 
 
 @blp.route("/agent/candidates/from_resume", methods=["POST"])
@@ -139,7 +150,7 @@ def candidate_from_resume(form, files):
     The result: `{"filename", "candidate", "summary", "possible_duplicates", "roles"}`;
     possible duplicates are reported, never merged.
     """
-    return _submit(agent_kinds.CANDIDATE_FROM_RESUME.name, _upload("resume", files, form))
+    return _submit_upload(agent_kinds.CANDIDATE_FROM_RESUME.name, _upload("resume", files, form))
 
 
 @blp.route("/agent/conversations")

@@ -11,6 +11,7 @@ workers share Redis wherever they run, and a forgotten upload expires on its own
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import uuid
 
@@ -87,9 +88,15 @@ def _key(org_id: str, upload_id: str) -> str:
     return _KEY.format(org=org_id, id=upload_id)
 
 
-def store(org_id: str, data: bytes) -> str:
-    """Keep an upload for the worker; returns its id."""
-    upload_id = uuid.uuid4().hex
+def store(org_id: str, data: bytes, replay_key: str | None = None) -> str:
+    """Keep an upload for the worker; returns its id. With a ``replay_key`` (the request's
+    Idempotency-Key with its other fields) the id is derived from it and the bytes, so a
+    replayed request names the same upload and the platform finds the same task."""
+    if replay_key is None:
+        upload_id = uuid.uuid4().hex
+    else:
+        digest = hashlib.sha256(f"{org_id}\0{replay_key}\0".encode() + data)
+        upload_id = digest.hexdigest()[:32]
     get_redis().set(_key(org_id, upload_id), base64.b64encode(data).decode("ascii"), ex=UPLOAD_TTL)
     return upload_id
 

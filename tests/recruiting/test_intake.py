@@ -272,3 +272,21 @@ def test_reads_and_their_failures_are_counted_in_metrics(api):
     text = api.get("/metrics").text
     assert 'kairos_recruiting_uploads_read_total{format="pdf",outcome="FILE_ENCRYPTED"}' in text
     assert 'kairos_recruiting_uploads_read_total{format="text",outcome="ok"}' in text
+
+
+def test_a_replayed_upload_with_its_idempotency_key_is_the_same_task(api):
+    def send():
+        return api.post(
+            f"{R}/agent/jobs/from_req",
+            headers={"Idempotency-Key": "req-upload-1"},
+            files={"job_req": ("req.txt", JOB_REQ.encode())},
+            data={"notes": "NY office"},
+        )
+
+    first = send()
+    assert first.status_code == 202, first.text
+    again = send()
+    assert again.status_code in (200, 202), again.text
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    api.wait(first.json()["data"]["id"])
+    assert count(Job) >= 1
