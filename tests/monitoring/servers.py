@@ -137,6 +137,8 @@ class TargetServer(_Server):
     def __init__(self, tls: ssl.SSLContext | None = None):
         super().__init__(tls)
         self.hits: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
 
     def handle(self, method, path, query, h, body):
         self.hits[path] += 1
@@ -145,7 +147,12 @@ class TargetServer(_Server):
         if path.startswith("/status/"):
             return int(path.rsplit("/", 1)[1]), {}, b"scripted"
         if path.startswith("/slow/"):
+            with self.lock:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
             self.release.wait(float(path.rsplit("/", 1)[1]))
+            with self.lock:
+                self.in_flight -= 1
             return 200, {}, b"slow"
         if path == "/hang":
             self.release.wait(HANG_S)

@@ -173,10 +173,10 @@ def test_tcp_to_loopback_is_refused():
 
 
 def test_a_batch_probes_concurrently_and_reports_lag(server):
-    specs = [ProbeSpec(str(i), "HTTP", f"{server.url}/slow/0.3", timeout=5) for i in range(20)]
+    specs = [ProbeSpec(str(i), "HTTP", f"{server.url}/slow/1", timeout=10) for i in range(20)]
     specs.append(ProbeSpec("tcp", "TCP", f"127.0.0.1:{server.port}", timeout=5))
     outcomes = asyncio.run(run_batch(specs, OPEN))
     assert [o.spec.resource_id for o in outcomes] == [s.resource_id for s in specs]
     assert all(o.result.status == "AVAILABLE" for o in outcomes)
-    # Twenty 0.3 s requests at once: together they take far less than one after another.
-    assert max(o.duration for o in outcomes) < 20 * 0.3
+    # The requests were in the server at the same time, not one after another.
+    assert server.most_in_flight > 1
