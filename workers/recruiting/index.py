@@ -83,10 +83,14 @@ class Block:
 
 
 def _matrix(rows: list[dict[int, float]], n_cols: int) -> sp.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.fromiter((c for r in rows for c in r), dtype=np.int32, count=int(indptr[-1]))
-    data = np.fromiter((v for r in rows for v in r.values()), np.float32, count=int(indptr[-1]))
+    # One index dtype for indptr and indices: mixed ones make scipy copy both on every product.
+    counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    nnz = int(counts.sum())
+    kind = np.int32 if nnz < 2**31 and n_cols < 2**31 else np.int64
+    indptr = np.zeros(len(rows) + 1, dtype=kind)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.fromiter((c for r in rows for c in r), dtype=kind, count=nnz)
+    data = np.fromiter((v for r in rows for v in r.values()), np.float32, count=nnz)
     return sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_cols))
 
 

@@ -128,20 +128,19 @@ def candidates_for_job(
     matches = []
     for block in index.candidates.blocks():
         keep = q_cols < block.terms.shape[1]
-        raw = block.terms[:, q_cols[keep]] @ q_w[keep]
+        raw = _weighted_sum(block.terms, block.term_rows, q_cols[keep], q_w[keep])
         text = np.minimum(1.0, raw / bound / scoring.TEXT_FULL) if bound else raw * 0
-        # Required and nice-to-have coverage are linear: one slice, one mat-vec, both weighted.
+        # Required and nice-to-have coverage are linear: one mat-vec, both weighted.
         width = block.skills.shape[1]
-        cols = np.concatenate([_within(req_cols, width), _within(nice_cols, width)])
+        req_in, nice_in = _within(req_cols, width), _within(nice_cols, width)
+        cols = np.concatenate([req_in, nice_in])
         per_skill = np.concatenate(
             [
-                np.full(
-                    len(_within(req_cols, width)), scoring.W_REQUIRED / max(len(job.required), 1)
-                ),
-                np.full(len(_within(nice_cols, width)), scoring.W_NICE / max(len(job.nice), 1)),
+                np.full(len(req_in), scoring.W_REQUIRED / max(len(job.required), 1)),
+                np.full(len(nice_in), scoring.W_NICE / max(len(job.nice), 1)),
             ]
         )
-        skills = block.skills[:, cols] @ per_skill if len(cols) else 0.0
+        skills = _weighted_sum(block.skills, block.skill_rows, cols, per_skill)
         exp = exp_table[block.year_code]
         loc = _place_fit(block, j_city, j_region, mode)
         scores = _combine_for_job(skills, req_ok, nice_ok, text, exp, exp_ok, loc, loc_ok)
@@ -187,6 +186,22 @@ def _combine_for_job(skills, req_ok, nice_ok, text, exp, exp_ok, loc, loc_ok):
             den += weight
     total *= 100.0 / den
     return np.clip(total, 0.0, 100.0, out=total)
+
+
+def _weighted_sum(by_col, by_row, cols: np.ndarray, weights: np.ndarray):
+    """Per row, Σ value × weight over ``cols``. When the columns hold a good share of the
+    matrix (a common query on a small vocabulary), one pass over the CSR rows with a dense
+    weight vector beats copying the columns out; otherwise slice the few columns (CSC)."""
+    if not len(cols):
+        return np.zeros(by_col.shape[0])
+    # Weights in the matrix's own dtype: a float64 vector would make scipy copy the data.
+    weights = np.asarray(weights, dtype=by_col.dtype)
+    selected = int(np.diff(by_col.indptr)[cols].sum())
+    if selected * 3 > by_col.nnz:
+        dense = np.zeros(by_col.shape[1], dtype=by_col.dtype)
+        dense[cols] = weights
+        return (by_row @ dense).astype(np.float64)
+    return (by_col[:, cols] @ weights).astype(np.float64)
 
 
 def _hits(matrix, cols: np.ndarray) -> np.ndarray:
