@@ -220,7 +220,7 @@ class Registry:
     ``team/brokenblob`` (config blob missing), ``team/limited`` (429).
     """
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
         self.manifests: dict[str, tuple[str, bytes]] = {}  # digest → (media type, body)
         self.tags: dict[tuple[str, str], str] = {}  # (repo, tag) → digest
         self.blobs: set[str] = set()
@@ -229,7 +229,7 @@ class Registry:
         self.token_requests: list[dict] = []
         self.cdn = _Cdn(self)
         self.auth = _TokenService(self)
-        self.api = _RegistryApi(self)
+        self.api = _RegistryApi(self, tls)
         self._build()
 
     @property
@@ -329,8 +329,8 @@ class _Cdn(_Server):
 
 
 class _RegistryApi(_Server):
-    def __init__(self, registry: Registry):
-        super().__init__()
+    def __init__(self, registry: Registry, tls: ssl.SSLContext | None = None):
+        super().__init__(tls)
         self.r = registry
 
     def handle(self, method, path, query, h, body):

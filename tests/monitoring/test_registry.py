@@ -137,3 +137,18 @@ def test_a_named_registry_is_spoken_to_over_https_unless_listed_insecure(registr
     assert registry.api.requests == []  # a TLS hello is not an HTTP request
     listed = probe(named, insecure=(f"localhost:{registry.api.port}",))
     assert listed.status == "AVAILABLE", listed.message
+
+
+def test_an_https_registry_with_a_self_signed_certificate_needs_skip_tls():
+    from tests.monitoring.servers import self_signed
+
+    context, _ = self_signed(days=30)
+    reg._tokens.clear()
+    with Registry(tls=context) as r:
+        target = f"localhost:{r.api.port}/library/nginx"  # a name: spoken to over HTTPS
+        strict = asyncio.run(probe_image(target, 5, False, OPEN))
+        assert (strict.status, strict.error_code) == ("NOT_AVAILABLE", "CONNECTION_ERROR")
+        assert "TLS certificate not trusted: self-signed certificate" in strict.message
+        skipped = asyncio.run(probe_image(target, 5, True, OPEN))
+        assert skipped.status == "AVAILABLE", skipped.message
+        assert r.violations == []

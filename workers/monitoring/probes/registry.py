@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -253,6 +254,18 @@ async def check_image(session: Session) -> str:
     return f"Pullable: {ref}" + (f" [{platform}]" if platform else "")
 
 
+def _tls_cause(exc: BaseException) -> str | None:
+    for _ in range(10):
+        if exc is None:
+            return None
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted: {exc.verify_message}"
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS handshake failed: {exc.reason or exc}"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 async def probe_image(
     target: str, timeout: float, skip_tls: bool, policy: Policy, insecure=()
 ) -> ProbeResult:
@@ -279,6 +292,9 @@ async def probe_image(
             return known
         if isinstance(exc, httpx.TimeoutException):
             return down(f"Timed out after {timeout:g}s")
+        tls = _tls_cause(exc)
+        if tls is not None:
+            return down(f"Registry {ref.api_host}: {tls}")
         if isinstance(exc, httpx.HTTPError | OSError):
             return down(f"Could not reach the registry {ref.api_host}: {exc or type(exc).__name__}")
         raise
