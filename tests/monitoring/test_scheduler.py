@@ -102,9 +102,12 @@ def test_a_stale_batch_is_dropped_not_probed_twice(api, site, open_network):
     org = org_of(api)
     rid = add_resource(org, f"{site.url}/ok")
     [item] = scheduler.claim(org_id=org)
-    item["lease_until"] = datetime.now(UTC).isoformat()  # as if it sat in the queue too long
-    assert scheduler.run([item]) == {"probed": 0, "dropped": 1}
+    # As if it sat in the queue until its lease was almost over.
+    stale = dict(item, timeout=10_000)
+    assert scheduler.run([stale]) == {"probed": 0, "dropped": 1}
     assert site.hits["/ok"] == 0 and checks_of(rid) == []
+    # The lease was given back: the next tick claims it again, no waiting for it to run out.
+    assert [again["id"] for again in scheduler.claim(org_id=org)] == [rid]
 
 
 def _outcome(rid, status="AVAILABLE", latency=10.0, at=None):

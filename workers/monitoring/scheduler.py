@@ -116,6 +116,22 @@ def dispatch(send, org_id: str | None = None) -> int:
     return len(claimed)
 
 
+def release(items: list[dict]) -> None:
+    """Give back leases we will not use, so the next tick claims them (only if still ours:
+    the lease's end is its token)."""
+    with session_scope() as s:
+        for item in items:
+            s.execute(
+                update(Resource)
+                .where(
+                    Resource.id == item["id"],
+                    Resource.locked_until == datetime.fromisoformat(item["lease_until"]),
+                )
+                .values(locked_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+
 def to_spec(item: dict) -> ProbeSpec:
     return ProbeSpec(
         resource_id=item["id"],
@@ -138,6 +154,7 @@ def run(batch: list[dict]) -> dict:
         enough = lease_until - now > timedelta(seconds=float(item["timeout"]) + LEASE_MARGIN)
         (fresh if enough else stale).append(item)
     if stale:
+        release(stale)
         log.warning("probe_batch_stale", extra={"dropped": len(stale)})
     if not fresh:
         return {"probed": 0, "dropped": len(stale)}
