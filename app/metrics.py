@@ -94,6 +94,20 @@ RECRUITING_UPLOADS_READ = Counter(
     ["format", "outcome"],
 )
 
+# Recruiting matching (workers/recruiting): one run's scoring, and index builds / refreshes.
+RECRUITING_MATCH_SECONDS = Histogram(
+    "kairos_recruiting_match_seconds",
+    "Time to score one matching run through the org's index, by direction and strategy.",
+    ["direction", "strategy"],
+    buckets=LATENCY_BUCKETS,
+)
+RECRUITING_INDEX_SECONDS = Histogram(
+    "kairos_recruiting_index_seconds",
+    "Time to build an org's matching index, or to replay its journal (refresh).",
+    ["operation"],
+    buckets=TASK_BUCKETS,
+)
+
 
 class QueueDepthCollector:
     """``kairos_queue_depth{queue}``: messages waiting in each broker queue."""

@@ -230,3 +230,14 @@ def test_a_trimmed_journal_makes_the_worker_rebuild_instead_of_missing_writes(ap
     result = match(api, "candidates_for_job", job_id=job["id"])
     assert newcomer["id"] in [m["candidate_id"] for m in result["matches"]]
     assert result["considered"] == 5
+
+
+def test_runs_and_index_work_are_measured(api, hiring):
+    job, _ = hiring
+    match(api, "candidates_for_job", job_id=job["id"])
+    text = api.get("/metrics").text
+    assert (
+        'kairos_recruiting_match_seconds_count{direction="candidates_for_job",strategy="naive"}'
+        in text
+    )
+    assert 'kairos_recruiting_index_seconds_count{operation="build"}' in text

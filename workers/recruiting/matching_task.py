@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy import select
 
+from app import metrics
 from app.db import session_scope
 from app.http import ApiError
 from app.models.recruiting import Candidate, Job, MatchLog
@@ -83,6 +84,8 @@ def run_match(task, params: dict) -> dict:
             rows = _rows_for_llm(s, other_model, [m.id for m in matches], attempt.org_id)
         matches = matching_llm.rerank(client, subject, to_candidates, matches, rows, limit)
     matches = matches[:limit]
+    used = "openai" if use_llm else "naive"
+    metrics.RECRUITING_MATCH_SECONDS.labels(direction, used).observe(time.perf_counter() - started)
 
     with session_scope() as s:
         shown = _display(s, other_model, [m.id for m in matches], attempt.org_id)
@@ -91,7 +94,6 @@ def run_match(task, params: dict) -> dict:
             {id_key: m.id, **shown.get(m.id, dict.fromkeys(_shown(other_model))), **m.as_dict()}
             for m in matches
         ]
-        used = "openai" if use_llm else "naive"
         s.add(
             MatchLog(
                 org_id=attempt.org_id,

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from app import metrics
 from app.db import session_scope
 from app.models.recruiting import Candidate, IndexChange, IndexState, Job
 from workers.recruiting.index import OrgIndex
@@ -108,6 +109,7 @@ def build(org_id: str) -> OrgIndex:
         jobs = job_rows(s, org_id)
     index = OrgIndex(org_id, version=version)
     index.build(candidates, jobs)
+    metrics.RECRUITING_INDEX_SECONDS.labels("build").observe(time.perf_counter() - started)
     log.info(
         "recruiting_index_built",
         extra={
@@ -126,6 +128,7 @@ class JournalGap(Exception):
 
 def refresh(index: OrgIndex) -> int:
     """Replay the journal onto ``index``; returns how many rows changed."""
+    started = time.perf_counter()
     with session_scope() as s:
         version = _version(s, index.org_id)
         if version <= index.version:
@@ -155,6 +158,7 @@ def refresh(index: OrgIndex) -> int:
             upserts = dict(loader(s, index.org_id, wanted)) if wanted else {}
             index.sides[entity].apply(upserts, touched - set(upserts))
     index.version = version
+    metrics.RECRUITING_INDEX_SECONDS.labels("refresh").observe(time.perf_counter() - started)
     return len(last)
 
 
