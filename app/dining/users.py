@@ -6,9 +6,11 @@ of the org, or the signed-in user for their own), and reads profiles of the call
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import jsonify, request
 from flask.views import MethodView
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -66,12 +68,20 @@ def _uid_doc(fn):
 SUMMARY_WAIT = 10  # seconds a summary request holds for the LLM before answering 202
 
 
-def _load(s, uid: str) -> DiningUser:
-    user = s.scalar(
-        select(DiningUser)
-        .options(selectinload(DiningUser.allergies))
-        .where(DiningUser.org_id == current_principal().org_id, DiningUser.uid == uid)
+def _load(s, uid: str, for_update: bool = False) -> DiningUser:
+    stmt = select(DiningUser).where(
+        DiningUser.org_id == current_principal().org_id, DiningUser.uid == uid
     )
+    if for_update:
+        # Writers of one profile take turns, so a merge or a count never works from a stale
+        # read: writing the row first takes its lock (PostgreSQL) or the database's write
+        # lock (SQLite, whose driver starts the transaction at the first write).
+        s.execute(
+            update(DiningUser)
+            .where(DiningUser.org_id == current_principal().org_id, DiningUser.uid == uid)
+            .values(updated_at=datetime.now(UTC))
+        )
+    user = s.scalar(stmt.options(selectinload(DiningUser.allergies)))
     if user is None:
         raise ApiError(404, "USER_NOT_FOUND", "User not found")
     return user
@@ -143,8 +153,8 @@ class Preferences(MethodView):
 def _write_preferences(uid: str, body: dict, replace: bool) -> dict:
     uid = acting_uid(uid)
     with session_scope() as s:
-        user = _load(s, uid)
-        base = {} if replace else (user.preferences or {})
+        user = _load(s, uid, for_update=True)
+        base = {} if replace else dict(user.preferences or {})
         merged = deep_merge(base, body)
         user.preferences = merged
         user.dietary_flags = dietary_flags(merged)
@@ -177,7 +187,7 @@ class Allergies(MethodView):
 def _write_allergies(uid: str, items: dict, replace: bool) -> dict:
     uid = acting_uid(uid)
     with session_scope() as s:
-        user = _load(s, uid)
+        user = _load(s, uid, for_update=True)
         set_allergies(s, user, items, replace)
         touch(user)
         # A feed guarded against the old list must never be served again.
@@ -205,7 +215,7 @@ class Interactions(MethodView):
         uid = acting_uid(uid)
         principal = current_principal()
         with session_scope() as s:
-            user = _load(s, uid)
+            user = _load(s, uid, for_update=True)
             ref = body["restaurant_id"]
             restaurant = s.scalar(
                 select(Restaurant).where(

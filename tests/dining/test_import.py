@@ -182,3 +182,11 @@ def test_the_published_uci_files_import_through_the_api(api):
     assert (result["created"], result["failed"]) == (130, 0)
     assert result["skipped_files"] == ["usercuisine.csv", "userpayment.csv", "userprofile.csv"]
     assert api.get(LIST, params={"cuisine": "Mexican"}).json()["meta"]["total"] >= 20
+
+
+def test_two_imports_of_the_same_catalog_at_once_never_duplicate(api):
+    first = api.post(IMPORT, files=_multipart(uci_files()))
+    second = api.post(IMPORT, files=_multipart(uci_files()))
+    results = [_run(api, first), _run(api, second)]
+    assert sorted(r["created"] + r["updated"] for r in results) == [3, 3]
+    assert _restaurants(api.user["org_id"]) == 3

@@ -315,3 +315,18 @@ def test_a_viewer_reads_their_own_summary_written_by_the_llm(api, with_llm):
     resp = viewer.get(f"{BASE}/{own}/summary", headers={"Prefer": "wait=20"})
     assert resp.status_code == 200, resp.text
     assert resp.json()["data"]["strategy"] == "llm"
+
+
+def test_concurrent_interactions_are_all_counted(api, service, profile):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rid = add_restaurant(api.user["org_id"])
+    path = f"{BASE}/{profile}/interactions"
+
+    def like(_):
+        return service.post(path, json={"restaurant_id": rid, "kind": "liked"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(like, range(16)))
+    assert codes == [201] * 16
+    assert _profile(service, profile)["interaction_count"] == 16

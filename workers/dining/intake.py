@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.config import get_settings
@@ -59,7 +60,16 @@ def upsert(org_id: str, rows: list[dict]) -> tuple[int, int]:
     """Insert or update one batch by (org, external id); returns (created, updated).
 
     A row that brings a menu replaces the restaurant's menu; a row without one keeps it.
+    Two imports of the same ids at once: the batch that loses the race is read again and
+    applied as updates.
     """
+    try:
+        return _upsert(org_id, rows)
+    except IntegrityError:
+        return _upsert(org_id, rows)
+
+
+def _upsert(org_id: str, rows: list[dict]) -> tuple[int, int]:
     now = datetime.now(UTC)
     created = updated = 0
     with session_scope() as s:
