@@ -15,31 +15,22 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from workers.monitoring.net import BlockedTarget, Policy, ResolveError
+from workers.monitoring.net import Policy
+from workers.monitoring.probes import http, registry, tcp
+from workers.monitoring.probes.result import (  # noqa: F401 - the probes' one vocabulary
+    AVAILABLE,
+    BLOCKED_TARGET,
+    CONNECTION_ERROR,
+    DOCKER_ERROR,
+    NOT_AVAILABLE,
+    ProbeResult,
+    down,
+)
 
 log = logging.getLogger("kairos.monitoring")
 
-AVAILABLE, NOT_AVAILABLE = "AVAILABLE", "NOT_AVAILABLE"
-CONNECTION_ERROR, DOCKER_ERROR, BLOCKED_TARGET = (
-    "CONNECTION_ERROR",
-    "DOCKER_ERROR",
-    "BLOCKED_TARGET",
-)
 DEFAULT_TIMEOUT = 15.0
 MAX_CONCURRENT = 1000  # sockets one batch may hold open at once
-
-
-@dataclass
-class ProbeResult:
-    status: str
-    message: str
-    error_code: str | None
-    latency_ms: float | None = None
-    cert_expires_at: datetime | None = None
-
-    @property
-    def up(self) -> bool:
-        return self.status == AVAILABLE
 
 
 @dataclass
@@ -64,28 +55,7 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
-def down(message: str, code: str = CONNECTION_ERROR, latency_ms: float | None = None):
-    return ProbeResult(NOT_AVAILABLE, message[:1000], code, latency_ms)
-
-
-def refused(exc: BlockedTarget) -> ProbeResult:
-    return down(str(exc), BLOCKED_TARGET)
-
-
-def common_failure(exc: BaseException, timeout: float) -> ProbeResult | None:
-    """Failures every probe type shares: refusal, DNS, timeout."""
-    if isinstance(exc, BlockedTarget):
-        return refused(exc)
-    if isinstance(exc, ResolveError):
-        return down(str(exc))
-    if isinstance(exc, TimeoutError):
-        return down(f"Timed out after {timeout:g}s")
-    return None
-
-
 async def probe(spec: ProbeSpec, policy: Policy, settings=None) -> ProbeResult:
-    from workers.monitoring.probes import http, registry, tcp
-
     if spec.resource_type == "HTTP":
         return await http.probe_http(spec.target, spec.timeout, spec.skip_tls, policy)
     if spec.resource_type == "TCP":

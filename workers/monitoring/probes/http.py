@@ -31,7 +31,7 @@ from workers.monitoring.net import (
     open_tcp,
     shared_ssl_context,
 )
-from workers.monitoring.probes import (
+from workers.monitoring.probes.result import (
     AVAILABLE,
     CONNECTION_ERROR,
     NOT_AVAILABLE,

@@ -27,7 +27,7 @@ import httpx
 
 from app.monitoring.targets import ImageRef, TargetError, parse_image, registry_is_insecure
 from workers.monitoring.net import Policy, blocked_cause, client, read_capped
-from workers.monitoring.probes import (
+from workers.monitoring.probes.result import (
     AVAILABLE,
     DOCKER_ERROR,
     ProbeResult,

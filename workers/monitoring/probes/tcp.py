@@ -8,7 +8,7 @@ import time
 
 from app.monitoring.targets import TargetError, parse_tcp
 from workers.monitoring.net import Policy, open_tcp
-from workers.monitoring.probes import AVAILABLE, ProbeResult, common_failure, down
+from workers.monitoring.probes.result import AVAILABLE, ProbeResult, common_failure, down
 
 
 async def probe_tcp(target: str, timeout: float, policy: Policy) -> ProbeResult:
