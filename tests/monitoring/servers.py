@@ -217,7 +217,7 @@ class Registry:
 
     Repositories: ``library/nginx`` (multi-arch OCI index), ``team/plain`` (one Docker v2
     manifest), ``team/private`` (anonymous tokens get no access), ``team/armonly``,
-    ``team/brokenblob`` (config blob missing), ``team/limited`` (429).
+    ``team/brokenblob`` (config blob missing), ``team/limited`` (429), ``team/forbidden`` (403).
     """
 
     def __init__(self, tls: ssl.SSLContext | None = None):
@@ -278,6 +278,7 @@ class Registry:
         self.tags[("library/nginx", "1.27")] = self.tags[("library/nginx", "latest")]
         self.tags[("team/plain", "latest")] = self._image("amd64", DOCKER_V2)
         self.tags[("team/private", "latest")] = self._image("amd64")
+        self.tags[("team/forbidden", "latest")] = self._image("amd64")
         self.tags[("team/armonly", "latest")] = self._index([(arm, "linux", "arm64")])
         broken = self._image("s390x")
         config = json.loads(self.manifests[broken][1])["config"]["digest"]
@@ -356,6 +357,8 @@ class _RegistryApi(_Server):
                 {"WWW-Authenticate": challenge},
                 _error("UNAUTHORIZED", "authentication required"),
             )
+        if repo == "team/forbidden":  # e.g. a registry that denies pulls from our region
+            return 403, {"Content-Type": "application/json"}, _error("DENIED", "denied")
         if not known_repo:
             return (
                 404,

@@ -103,6 +103,7 @@ def test_without_amd64_the_first_real_platform_is_checked_and_named(registry):
         ("library/nginx:9.9.9", "Tag 9.9.9 of 127.0.0.1"),
         ("team/brokenblob", "config blob"),
         ("team/limited", "pull rate limit was reached (429) (retry after 60s)"),
+        ("team/forbidden", "is forbidden (403) for anonymous pulls"),
     ],
 )
 def test_registry_errors_become_sentences(registry, target, says):
