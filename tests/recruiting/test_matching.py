@@ -241,3 +241,30 @@ def test_runs_and_index_work_are_measured(api, hiring):
         in text
     )
     assert 'kairos_recruiting_index_seconds_count{operation="build"}' in text
+
+
+def test_openai_jobs_for_candidate_and_a_broken_model_answer(
+    api,
+    hiring,
+    with_llm,  # noqa: F811
+):
+    job, people = hiring
+    other = make_job(api, title="Product Designer", required_skills=["Figma"])
+    with_llm.reply(
+        json.dumps({"matches": [{"id": other["id"], "score": -5, "reason": "Not a fit."}]})
+    )
+    result = match(api, "jobs_for_candidate", candidate_id=people["senior"]["id"], limit=2)
+    assert result["strategy"] == "openai"
+    by_job = {m["job_id"]: m for m in result["matches"]}
+    assert by_job[other["id"]]["score"] == 0 and by_job[other["id"]]["strategy"] == "openai"
+    assert by_job[job["id"]]["strategy"] == "naive"  # left out by the model: naive kept
+    assert [m["job_id"] for m in result["matches"]] == [job["id"], other["id"]]
+
+    with_llm.reply("this is not JSON")
+    resp = api.post(
+        f"{R}/matching/candidates_for_job", json={"job_id": job["id"]}, headers=dict(WAIT)
+    )
+    task = resp.json()["data"]
+    assert task["state"] == "failed" and task["error"]["code"] == "LLM_ERROR"
+    logs = api.get(f"{R}/match-logs").json()["meta"]["total"]
+    assert logs == 1  # only the run that produced matches
