@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.db import session_scope
@@ -106,6 +107,15 @@ def ensure_slug(org_id: str) -> str:
             raise not_found("org")
         if org.slug:
             return org.slug
-        slug = f"{slugify(org.name)}-{org.id.replace('-', '')[:8]}"
-        s.execute(update(Org).where(Org.id == org_id, Org.slug.is_(None)).values(slug=slug))
-    return slug
+        name, key = slugify(org.name), org.id.replace("-", "")
+    # The short form can only clash with a slug an admin chose by hand; the long one is the
+    # whole id, which nobody else has.
+    for slug in (f"{name}-{key[:8]}", f"{name[:40]}-{key}"):
+        try:
+            with session_scope() as s:
+                s.execute(update(Org).where(Org.id == org_id, Org.slug.is_(None)).values(slug=slug))
+                current = s.scalar(select(Org.slug).where(Org.id == org_id))
+            return current
+        except IntegrityError:
+            continue
+    raise ApiError(409, "CONFLICT", "Could not give the org a unique slug; choose one")

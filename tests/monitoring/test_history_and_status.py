@@ -212,3 +212,17 @@ def test_check_now_end_to_end_history_status_uptime_and_badge(api, anon):
     assert page["resources"][0]["days"][-1] == 0.0
     badge = anon.get(f"{BASE}/resources/{res['id']}/badge/uptime.svg", params={"period": "24h"})
     assert ">0%<" in badge.text
+
+
+def test_a_lazily_made_slug_steps_around_one_chosen_by_hand(api, other_api):
+    from app.db import session_scope
+    from app.models import Org
+    from app.monitoring.access import slugify
+
+    with session_scope() as s:
+        theirs = s.get(Org, other_api.user["org_id"])
+        assert theirs.slug is None  # registration does not set one
+        would_be = f"{slugify(theirs.name)}-{theirs.id.replace('-', '')[:8]}"
+    data(api.request("PATCH", f"{BASE}/org", json={"slug": would_be}))
+    got = data(other_api.get(f"{BASE}/org"))["slug"]
+    assert got != would_be and got.endswith(other_api.user["org_id"].replace("-", ""))
