@@ -80,6 +80,9 @@ DINING_GUARD_BLOCKED_AT_SERVE = Counter(
     "kairos_dining_guard_blocked_at_serve",
     "Stored feed items the guard removed when serving (data changed since the build).",
 )
+DINING_IMPORT_ROWS = Counter(
+    "kairos_dining_import_rows", "Catalog rows imported, by outcome.", ["outcome"]
+)  # outcome: created · updated · failed
 
 # Recruiting agent and intake (workers/recruiting/agent, workers/recruiting/intake).
 RECRUITING_AGENT_TURNS = Counter(

@@ -60,6 +60,8 @@ def test_a_json_catalog_imports_and_a_second_import_updates_instead_of_duplicati
         assert len(items) == 2  # replaced, not appended
         assert garden.declared_allergens == ["peanuts", "crustacean shellfish"]
     assert not any(uploads.root().joinpath(org).iterdir())  # the upload is cleaned up
+    metrics = api.get("/metrics").text
+    assert 'kairos_dining_import_rows_total{outcome="failed"}' in metrics
 
 
 def test_the_uci_files_as_a_multipart_upload(api):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import metrics
 from app.config import get_settings
 from app.db import session_scope
 from app.dining import uploads
@@ -125,6 +126,8 @@ def import_catalog(self, upload_id, files=()):
     finally:
         uploads.discard(org_id, upload_id)
     errors = sorted(parsed.errors, key=lambda e: (e.file, e.row))
+    for outcome, n in (("created", created), ("updated", updated), ("failed", len(errors))):
+        metrics.DINING_IMPORT_ROWS.labels(outcome).inc(n)
     log.info("dining_import", extra={"org_id": org_id, "created": created, "updated": updated,
                                      "failed": len(errors)})  # fmt: skip
     return {
