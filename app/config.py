@@ -77,6 +77,10 @@ class Settings:
     llm_embedding_model: str = "text-embedding-3-small"
     # Recruiting intake: an uploaded job req or resume may be at most this many bytes.
     recruiting_upload_max_bytes: int = 5 * 1024 * 1024
+    # Recruiting matching: orgs whose index one worker process keeps in memory (LRU), and
+    # days the index journal is kept (a worker whose cache is older rebuilds).
+    recruiting_index_max_orgs: int = 16
+    recruiting_journal_days: int = 7
     # Dining catalog import: bytes a worker reads from one upload, zips inflated (bomb cap).
     dining_import_max_bytes: int = 50 * 1024 * 1024
     log_level: str = "INFO"
@@ -191,6 +195,8 @@ def validate(values: dict) -> None:
         "monitoring_hour_rollup_retention_days",
         "monitoring_day_rollup_retention_days",
         "probe_batch_size",
+        "recruiting_index_max_orgs",
+        "recruiting_journal_days",
     ):
         if values[key] < 1:
             raise ConfigError(key, "must be at least 1")

@@ -18,9 +18,11 @@ import json
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.db import session_scope
 from app.models.recruiting import Candidate, Embedding, Job
+from workers.base import TransientError
 from workers.recruiting.matching import Match
 
 RERANK_POOL = 30
@@ -78,9 +80,21 @@ def _side_matrix(client, index, entity: str) -> tuple[np.ndarray, np.ndarray]:
     if hit is not None and hit[0] == index.version:
         return hit[1], hit[2]
     table, text_of = (Candidate, candidate_text) if entity == "candidate" else (Job, job_text)
-    from workers.recruiting.store import CANDIDATE_COLUMNS, HIRING, JOB_COLUMNS
+    from workers.recruiting.store import CANDIDATE_COLUMNS, JOB_COLUMNS
 
     names = CANDIDATE_COLUMNS if entity == "candidate" else JOB_COLUMNS
+    try:
+        ids, vectors = _embedded(client, index, entity, model, table, text_of, names)
+    except IntegrityError:  # another worker stored the same row's vector meanwhile
+        raise TransientError("Embeddings were written concurrently; retrying") from None
+    matrix = _normalized(vectors) if len(vectors) else np.zeros((0, 1), dtype=np.float32)
+    cache[(entity, model)] = (index.version, ids, matrix)
+    return ids, matrix
+
+
+def _embedded(client, index, entity, model, table, text_of, names):
+    from workers.recruiting.store import HIRING
+
     with session_scope() as s:
         stmt = select(*(getattr(table, n) for n in names)).where(table.org_id == index.org_id)
         rows = [dict(zip(names, r, strict=True)) for r in s.execute(stmt)]
@@ -115,9 +129,7 @@ def _side_matrix(client, index, entity: str) -> tuple[np.ndarray, np.ndarray]:
                 row.content_hash, row.vector = _hash(texts[entity_id]), blob
         ids = np.array(sorted(texts), dtype=np.int64)
         vectors = [np.frombuffer(stored[i].vector, dtype="<f4") for i in ids]
-    matrix = _normalized(vectors) if len(vectors) else np.zeros((0, 1), dtype=np.float32)
-    cache[(entity, model)] = (index.version, ids, matrix)
-    return ids, matrix
+    return ids, vectors
 
 
 def retrieve(client, index, subject_text: str, to_candidates: bool, pool: int) -> set[int]:

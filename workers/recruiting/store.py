@@ -1,6 +1,7 @@
 """Where the index lives: in each worker process, one :class:`OrgIndex` per org (least
-recently used orgs dropped past ``MAX_ORGS``), built from the database on first use and
-brought up to date before every query by replaying the org's index journal.
+recently used orgs dropped past the ``recruiting_index_max_orgs`` setting), built from the
+database on first use and brought up to date before every query by replaying the org's index
+journal.
 
 Writers (the API, the intake tasks, anything using the ORM) never touch the index: the flush
 hooks in ``app/models/recruiting.py`` bump ``recruiting_index_state.version`` and journal the
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from app import metrics
+from app.config import get_settings
 from app.db import session_scope
 from app.models.recruiting import Candidate, IndexChange, IndexState, Job
 from workers.recruiting.index import OrgIndex
@@ -34,8 +36,6 @@ from workers.recruiting.profiles import Features, candidate_features, job_featur
 
 log = logging.getLogger("kairos.recruiting.index")
 
-MAX_ORGS = 16
-JOURNAL_DAYS = 7
 HIRING = ("draft", "open", "on_hold")
 CANDIDATE_COLUMNS = (
     "id",
@@ -185,7 +185,7 @@ def index_for(org_id: str):
                 refresh(index)
             with _guard:
                 _cache[org_id] = index
-                while len(_cache) > MAX_ORGS:
+                while len(_cache) > get_settings().recruiting_index_max_orgs:
                     _cache.popitem(last=False)
         yield index
 
@@ -199,8 +199,10 @@ def forget(org_id: str | None = None) -> None:
             _cache.pop(org_id, None)
 
 
-def trim_journal(days: int = JOURNAL_DAYS) -> int:
-    """Delete journal entries older than ``days``; returns how many."""
+def trim_journal(days: int | None = None) -> int:
+    """Delete journal entries older than ``days`` (the setting by default); returns how many."""
+    if days is None:
+        days = get_settings().recruiting_journal_days
     cutoff = datetime.now(UTC) - timedelta(days=days)
     with session_scope() as s:
         removed = s.execute(delete(IndexChange).where(IndexChange.at < cutoff)).rowcount
