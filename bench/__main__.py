@@ -19,6 +19,7 @@ BENCHES = (
     "monitoring_status_page",
     "dining_quality",
     "dining_feeds",
+    "dining_import",
     "recruiting_match",
     "recruiting_quality",
     "recruiting_intake",

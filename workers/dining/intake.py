@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.dining import uploads
 from app.dining.profiles import profile_dict, summary_template
+from app.models.base import new_id
 from app.models.dining import DiningUser, MenuItem, Restaurant
 from workers import llm
 from workers.base import TaskError, TrackedTask
@@ -73,22 +74,23 @@ def upsert(org_id: str, rows: list[dict]) -> tuple[int, int]:
 def _upsert(org_id: str, rows: list[dict]) -> tuple[int, int]:
     now = datetime.now(UTC)
     created = updated = 0
+    menus: dict[str, list[dict]] = {}
     with session_scope() as s:
         known = {
             r.external_id: r
             for r in s.scalars(
-                select(Restaurant)
-                .where(
+                select(Restaurant).where(
                     Restaurant.org_id == org_id,
                     Restaurant.external_id.in_([row["id"] for row in rows]),
                 )
-                .options(selectinload(Restaurant.menu_items))
             )
         }
         for row in rows:
             restaurant = known.get(row["id"])
             if restaurant is None:
-                restaurant = Restaurant(org_id=org_id, external_id=row["id"], created_at=now)
+                restaurant = Restaurant(
+                    id=new_id(), org_id=org_id, external_id=row["id"], created_at=now
+                )
                 s.add(restaurant)
                 created += 1
             else:
@@ -98,10 +100,19 @@ def _upsert(org_id: str, rows: list[dict]) -> tuple[int, int]:
             restaurant.source = _source(row)
             restaurant.updated_at = now
             if row.get("menu") is not None:
-                restaurant.menu_items.clear()
-                restaurant.menu_items.extend(
-                    MenuItem(position=i, **item) for i, item in enumerate(row["menu"])
-                )
+                menus[restaurant.id] = row["menu"]
+        s.flush()
+        if menus:
+            # Menus are replaced wholesale: one DELETE and one multi-row INSERT per batch,
+            # not an ORM collection per restaurant.
+            s.execute(delete(MenuItem).where(MenuItem.restaurant_id.in_(list(menus))))
+            items = [
+                {"id": new_id(), "restaurant_id": rid, "position": i, **item}
+                for rid, menu in menus.items()
+                for i, item in enumerate(menu)
+            ]
+            if items:
+                s.execute(insert(MenuItem), items)
     return created, updated
 
 
