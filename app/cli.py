@@ -121,7 +121,14 @@ def web():
 @click.option("-Q", "--queues", default=None, help="Comma-separated queues (default: all).")
 @click.option("-c", "--concurrency", type=int, default=None)
 @click.option("--pool", default="prefork", show_default=True)
-def worker(queues, concurrency, pool):
+@click.option(
+    "-n",
+    "--name",
+    default="kairos@%h",
+    show_default=True,
+    help="Node name; give each worker on one host its own (the heartbeat is keyed by it).",
+)
+def worker(queues, concurrency, pool, name):
     """A Celery worker with task events on (for Flower)."""
     from app.platform.kinds import QUEUES
 
@@ -139,7 +146,7 @@ def worker(queues, concurrency, pool):
             "-c",
             str(concurrency or settings.worker_concurrency),
             "-n",
-            "kairos@%h",
+            name,
         )
     )
 

@@ -57,8 +57,24 @@ def _dockerfile_cmd() -> list[str]:
     return json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)
 
 
-def test_the_procfile_lists_web_worker_beat_and_flower():
-    assert set(_procfile()) == {"web", "worker", "beat", "flower"}
+def test_the_procfile_lists_web_workers_beat_and_flower():
+    assert set(_procfile()) == {"web", "worker", "probes", "beat", "flower"}
+
+
+def test_the_workers_together_consume_every_queue_once():
+    from app.platform.kinds import QUEUES
+
+    consumed = []
+    for name in ("worker", "probes"):
+        words = _procfile()[name]
+        consumed += words[words.index("-Q") + 1].split(",")
+    assert sorted(consumed) == sorted(QUEUES)
+    # Two workers on one host need two node names: the heartbeat /ready reads is keyed by it.
+    names = [
+        _procfile()[n][_procfile()[n].index("-n") + 1] if "-n" in _procfile()[n] else None
+        for n in ("worker", "probes")
+    ]
+    assert len(set(names)) == 2
 
 
 def test_every_procfile_process_runs_in_compose_with_the_same_command():
@@ -68,7 +84,7 @@ def test_every_procfile_process_runs_in_compose_with_the_same_command():
         assert _words(services[name].get("command", [])) == command, name
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat", "flower"])
+@pytest.mark.parametrize("name", ["web", "worker", "probes", "beat", "flower"])
 def test_every_procfile_process_is_built_from_the_dockerfile(name):
     assert "build" in _services()[name]
 

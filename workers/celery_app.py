@@ -23,6 +23,16 @@ celery = make_celery()
 # --- worker process lifecycle -----------------------------------------------------------------
 
 
+@signals.setup_logging.connect
+def _structured_logs(loglevel=None, **_kwargs):
+    # Workers and beat log as the API does: one JSON object per line with the event's fields
+    # (connecting here also stops Celery from installing its own plain-text handlers).
+    from app.config import get_settings
+    from app.logs import setup_logging
+
+    setup_logging(loglevel or get_settings().log_level)
+
+
 @signals.task_prerun.connect
 def _refresh_config(**_kwargs):
     # Runtime settings changed by an admin reach this process within a few seconds.
