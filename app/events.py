@@ -12,6 +12,7 @@ live duplicates by id alone.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 from app.redis_conn import get_redis
@@ -95,7 +96,13 @@ def replay(task_id: str, after: str | None = None, count: int = 10_000) -> list[
     return events
 
 
+_EVENT_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?", re.ASCII)
+
+
 def id_key(event_id: str) -> tuple[int, int]:
-    """Stream ids compare as (milliseconds, sequence)."""
+    """Stream ids compare as (milliseconds, sequence). ValueError for anything else (a
+    client's ``last_event_id``: ``int()`` alone would take " 7" or non-ASCII digits)."""
+    if not _EVENT_ID.fullmatch(event_id):
+        raise ValueError(f"not an event id: {event_id[:40]!r}")
     ms, _, seq = event_id.partition("-")
     return int(ms), int(seq or 0)

@@ -22,6 +22,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="The task p
 
 MAX_WAIT = 30
 _WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
+_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,200}")
 
 
 class TaskSubmitSchema(Schema):
@@ -184,8 +185,9 @@ SUBMIT_HEADERS = [
         "in": "header",
         "name": "Prefer",
         "required": False,
-        "description": f"`wait=N`: hold the answer up to N ≤ {MAX_WAIT} s for the task to end",
-        "schema": {"type": "string", "pattern": "^wait=([0-9]|[12][0-9]|30)$"},
+        "description": f"`wait=N`: hold the answer up to N s (at most {MAX_WAIT}) for the task "
+        "to end; other preferences are ignored (RFC 7240)",
+        "schema": {"type": "string", "example": "wait=10"},
     },
 ]
 
@@ -218,12 +220,12 @@ class Tasks(MethodView):
         """
         principal = current_principal()
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not 1 <= len(key) <= 200:
+        if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
             raise ApiError(
                 400,
                 "VALIDATION_ERROR",
                 "Invalid input",
-                {"Idempotency-Key": ["Must be 1 to 200 characters"]},
+                {"Idempotency-Key": ["Must be 1 to 200 visible ASCII characters"]},
             )
         task, created = task_service.submit(principal, body["kind"], body["params"], key)
         headers = {"Location": f"/api/v1/tasks/{task.id}"}
@@ -280,8 +282,9 @@ def retry_task(task_id):
             "name": "token",
             "required": False,
             "description": "Access token or API key, for `EventSource` (which sends no headers)",
-            # gunicorn refuses request lines past 4094 bytes (414) before the app sees them
-            "schema": {"type": "string", "maxLength": 2000},
+            # gunicorn refuses request lines past 4094 bytes (414) before the app sees them:
+            # credentials are URL-safe, so this length is the length on the wire
+            "schema": {"type": "string", "maxLength": 1024, "pattern": "^[A-Za-z0-9._~+/=-]+$"},
         },
         {
             "in": "query",
