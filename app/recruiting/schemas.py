@@ -58,18 +58,26 @@ def _skills(**kwargs) -> ma.fields.List:
 
 
 # The same rule for the server and the document (a JSON Schema ``pattern``); empty = none.
-URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*)?$"
+# No spaces or control characters, spelled as a range both regex dialects read alike (Python's
+# \s and ECMA's differ); the server anchors with \Z (Python's $ also matches before a final
+# newline).
+_NOT_SPACE = r"[^\x00-\x20\x7f/?#]"
+_NOT_SPACE_REST = r"[^\x00-\x20\x7f]*"
+URL_PATTERN = rf"^(https?://{_NOT_SPACE}+{_NOT_SPACE_REST})?$"
+_URL_RE = re.compile(rf"(https?://{_NOT_SPACE}+{_NOT_SPACE_REST})?\Z")
 URL_FIELDS = ("linkedin_url", "github_url", "website_url")
+
+
+def _url_rule(value: str) -> None:
+    if not _URL_RE.match(value):
+        raise ma.ValidationError("An http(s) URL, or empty.")
 
 
 def _url(**kwargs) -> ma.fields.String:
     return ma.fields.String(
         allow_none=True,
-        validate=[
-            validate.Length(max=500),
-            validate.Regexp(URL_PATTERN, error="An http(s) URL, or empty."),
-        ],
-        metadata={"description": "http(s) URL; empty means none"},
+        validate=[validate.Length(max=500), _url_rule],
+        metadata={"description": "http(s) URL; empty means none", "pattern": URL_PATTERN},
         **kwargs,
     )
 
