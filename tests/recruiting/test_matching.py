@@ -206,6 +206,20 @@ def test_openai_strategy_reranks_with_the_model_and_keeps_scores_in_range(
     log = api.get(f"{R}/match-logs").json()["data"][0]
     assert log["strategy"] == "openai"
 
+    # A deleted candidate's stored vector goes with the hourly trim.
+    from app.db import session_scope
+    from app.models.recruiting import Embedding
+    from workers.recruiting.store import trim_journal
+
+    def stored(candidate_id):
+        with session_scope() as s:
+            return s.query(Embedding).filter_by(entity="candidate", entity_id=candidate_id).count()
+
+    assert stored(ids["designer"]) == 1
+    assert api.delete(f"{R}/candidates/{ids['designer']}").status_code == 204
+    trim_journal()
+    assert stored(ids["designer"]) == 0 and stored(ids["senior"]) == 1
+
 
 def test_asking_for_openai_without_an_llm_fails_clearly(api, hiring):
     job, _ = hiring

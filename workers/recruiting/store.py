@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, select
 from app import metrics
 from app.config import get_settings
 from app.db import session_scope
-from app.models.recruiting import Candidate, IndexChange, IndexState, Job
+from app.models.recruiting import Candidate, Embedding, IndexChange, IndexState, Job
 from workers.recruiting.index import OrgIndex
 from workers.recruiting.profiles import Features, candidate_features, job_features
 
@@ -206,5 +206,12 @@ def trim_journal(days: int | None = None) -> int:
     cutoff = datetime.now(UTC) - timedelta(days=days)
     with session_scope() as s:
         removed = s.execute(delete(IndexChange).where(IndexChange.at < cutoff)).rowcount
-    log.info("recruiting_journal_trimmed", extra={"removed": removed})
+        # Stored embeddings of deleted rows (they have no foreign key: one table serves both).
+        orphans = 0
+        for entity, model in (("candidate", Candidate), ("job", Job)):
+            alive = select(model.id).where(model.id == Embedding.entity_id)
+            orphans += s.execute(
+                delete(Embedding).where(Embedding.entity == entity, ~alive.exists())
+            ).rowcount
+    log.info("recruiting_journal_trimmed", extra={"removed": removed, "embeddings": orphans})
     return removed

@@ -17,8 +17,8 @@ def match(self, **params):
 
 @celery.task(name="recruiting.trim_index_journal", ignore_result=True)
 def trim_index_journal():
-    """Beat: drop index journal entries older than a week. A worker whose cached index is
-    older than what remains sees the gap and rebuilds (``store.refresh``)."""
+    """Beat: drop index journal entries older than ``recruiting_journal_days`` (a worker
+    whose cached index is older than what remains rebuilds), and embeddings of deleted rows."""
     from workers.recruiting.store import trim_journal
 
     trim_journal()
