@@ -105,3 +105,15 @@ def test_scores_never_leave_0_to_100():
     job = job_features({"title": "Senior Backend", "required_skills": ["Python"] * 3})
     for m in matching.candidates_for_job(index, job, 100):
         assert 0 <= m.score <= 100 and m.reason
+
+
+def test_a_junior_title_caps_experience_for_roles_asking_two_years_or_more():
+    junior = candidate_features({"current_title": "Junior Developer", "experience_years": 3})
+    peer = candidate_features({"current_title": "Developer", "experience_years": 3})
+    stats = scoring.CorpusStats.of([junior, peer])
+    mid = job_features({"title": "Developer", "min_years": 2})
+    entry = job_features({"title": "Developer"})
+    assert scoring.score_pair(mid, junior, stats) < scoring.score_pair(mid, peer, stats)
+    assert scoring.score_pair(entry, junior, stats) == pytest.approx(
+        scoring.score_pair(entry, peer, stats), abs=0.5
+    )

@@ -34,6 +34,7 @@ from workers.recruiting.profiles import Features
 DELTA_MIN = 2000
 MAX_YEARS = 80
 UNKNOWN_YEARS = MAX_YEARS + 1
+YEAR_CODES = UNKNOWN_YEARS + 1  # codes of a junior or intern title follow the others
 DELTA_SHARE = 0.05
 
 
@@ -73,7 +74,8 @@ class Block:
     remote: np.ndarray  # candidates: remote flag; jobs: mode 0/1/2
     n_required: np.ndarray | None = None
     n_nice: np.ndarray | None = None
-    # Candidates: years as small codes (UNKNOWN_YEARS when unknown) for one-lookup scoring,
+    # Candidates: years as small codes (UNKNOWN_YEARS when unknown; + YEAR_CODES for a junior
+    # title) for one-lookup scoring,
     # and the location score of each row before any city matches, per job remote mode.
     year_code: np.ndarray | None = None
     place_base: dict | None = None
@@ -189,8 +191,14 @@ class OrgIndex:
             n_nice=None if doc else np.array([len(f.nice) for _, f in rows]),
         )
         if doc:
-            block.year_code = np.where(
-                np.isnan(block.years), UNKNOWN_YEARS, np.clip(np.round(block.years), 0, MAX_YEARS)
+            junior = np.array([f.junior_title for _, f in rows], dtype=bool)
+            block.year_code = (
+                np.where(
+                    np.isnan(block.years),
+                    UNKNOWN_YEARS,
+                    np.clip(np.round(block.years), 0, MAX_YEARS),
+                )
+                + junior * YEAR_CODES
             ).astype(np.int16)
             remote_only = block.remote & (block.city < 0)
             unknown = ~block.remote & (block.city < 0)

@@ -122,6 +122,7 @@ def candidates_for_job(
     # experience, and whether each component applies.
     known = np.append(np.arange(MAX_YEARS + 1, dtype=np.float64), np.nan)
     exp_table, exp_ok = scoring.experience_fit(known, floor, ceiling)
+    exp_table = np.concatenate([exp_table, scoring.experience_fit(known, floor, ceiling, True)[0]])
     exp_ok = bool(np.all(exp_ok))
     loc_ok = bool(scoring.location_fit(j_city, j_region, mode, -1, -1, False)[1])
     req_ok, nice_ok = bool(job.required), bool(job.nice)
@@ -303,7 +304,7 @@ def jobs_for_candidate(
         cols = _within(skill_cols, block.skills.shape[1])
         req = _hits(block.skills, cols) / np.maximum(block.n_required, 1)
         nice = _hits(block.nice, cols) / np.maximum(block.n_nice, 1)
-        exp, exp_ok = scoring.experience_fit(years, block.years, block.max_years)
+        exp, exp_ok = scoring.experience_fit(years, block.years, block.max_years, cand.junior_title)
         loc, loc_ok = scoring.location_fit(
             block.city, block.region, block.remote, c_city, c_region, cand.place.remote
         )

@@ -10,8 +10,9 @@ of the benchmark and the tests all see the same features.
   description name. Skills the vocabulary does not know still match by folded name.
 - Terms are lowercase words without stopwords, for BM25; a job's title counts twice.
 - Years: a candidate's ``experience_years``, else a guess from the seniority word of the
-  title; a job's ``min_years``, else the floor its title's seniority implies (junior roles
-  also get a ceiling, so a principal engineer is not the best "junior" match).
+  title (a junior or intern title also caps the experience fit for roles asking 2+ years);
+  a job's ``min_years``, else the floor its title's seniority implies (junior roles also get
+  a ceiling, so a principal engineer is not the best "junior" match).
 - Place: city and region folded from "City, Region" (a few aliases: NYC, SF, …), and
   whether the person or job is remote.
 """
@@ -56,6 +57,7 @@ _SENIORITY = (
     ("junior", r"\bjunior\b|\bjr\b|\bentry[- ]level\b|\bgraduate\b|\bnew grad\b", 0, 2),
 )
 _SENIORITY_RES = tuple((name, re.compile(cue, re.I), lo, hi) for name, cue, lo, hi in _SENIORITY)
+JUNIOR_LEVELS = ("intern", "junior")
 # A candidate without stated years: the middle of the band their title implies.
 _TYPICAL_YEARS = {
     "intern": 0,
@@ -101,6 +103,7 @@ class Features:
     nice: set[str] = field(default_factory=set)  # jobs
     terms: Counter = field(default_factory=Counter)
     years: float | None = None  # candidate: experience; job: floor
+    junior_title: bool = False  # candidate: the title says junior, graduate or intern
     max_years: float | None = None  # job: ceiling (junior roles)
     place: Place = field(default_factory=Place)
     remote_option: str | None = None  # job
@@ -152,8 +155,8 @@ def candidate_features(row: dict) -> Features:
     prose = _text(prose, row.get("notes"))
     listed = {skill_key(s) for s in row.get("skills") or [] if s and s.strip()}
     years = row.get("experience_years")
+    level = seniority(row.get("current_title")) or seniority(row.get("headline"))
     if years is None:
-        level = seniority(row.get("current_title")) or seniority(row.get("headline"))
         years = _TYPICAL_YEARS[level[0]] if level else None
     words = terms(prose)
     words.update(terms(" ".join(row.get("skills") or [])))
@@ -161,6 +164,7 @@ def candidate_features(row: dict) -> Features:
         skills=listed | skills_in(prose),
         terms=words,
         years=float(years) if years is not None else None,
+        junior_title=bool(level and level[0] in JUNIOR_LEVELS),
         place=place(row.get("location")),
     )
 

@@ -8,8 +8,9 @@ score = 100 × Σ wᵢ·cᵢ / Σ wᵢ over the components that apply to the job
 - text, 0.25: BM25 of the job's terms over the candidate's text, divided by its bound and
   by 0.4, capped at 1 (always applies);
 - experience, 0.15: 1 at or above the job's floor, falling linearly to 0 at no years; 0.5
-  when unknown; above a junior ceiling by more than a year it falls to 0.2 (applies when the
-  job has a floor or a ceiling);
+  when unknown; above a junior ceiling by more than a year it falls to 0.2; at most 0.5 for
+  a junior or intern title when the job asks 2+ years (applies when the job has a floor or a
+  ceiling);
 - location, 0.10: same city 1, same region 0.6, unknown 0.5, remote-only candidate 0.3 for
   a hybrid job and 0.2 on-site, else 0; every candidate fits a remote job (applies when the
   job is remote or has a city).
@@ -40,6 +41,9 @@ W_LOCATION = 0.10
 K1 = 1.2
 B = 0.75
 TEXT_FULL = 0.4
+# A junior or intern title caps the experience fit for a role asking 2+ years, whatever the
+# years say: the title states the level the person works at.
+JUNIOR_TITLE_CAP = 0.5
 
 REMOTE_MODES = {"On-site": 0, "Hybrid": 1, "Remote": 2}
 
@@ -57,15 +61,18 @@ def query_weight(tf):
     return 1.0 + np.log(tf)
 
 
-def experience_fit(years, floor, ceiling):
+def experience_fit(years, floor, ceiling, junior_title=False):
     """Vectorized: candidate years against a job's floor and ceiling (nan = none)."""
     years, floor, ceiling = (np.asarray(a, dtype=np.float64) for a in (years, floor, ceiling))
     fit = np.ones(np.broadcast(years, floor, ceiling).shape)
+    with np.errstate(invalid="ignore"):
+        capped = np.asarray(junior_title) & ~np.isnan(floor) & (floor >= 2)
+    fit = np.where(capped, JUNIOR_TITLE_CAP, fit)
     has_floor = ~np.isnan(floor) & (floor > 0)
     with np.errstate(invalid="ignore"):
         short = has_floor & (years < floor)
         gap = np.clip(1 - (floor - years) / np.maximum(floor, 2), 0, 1)
-        fit = np.where(short, gap, fit)
+        fit = np.where(short, np.minimum(fit, gap), fit)
         over = ~np.isnan(ceiling) & (years > ceiling + 1)
         fit = np.where(over, np.minimum(fit, np.clip(1 - (years - ceiling - 1) / 5, 0.2, 1)), fit)
     fit = np.where(np.isnan(years), 0.5, fit)
@@ -119,14 +126,14 @@ class CorpusStats:
         return float(idf(self.df.get(term, 0), self.n_docs))
 
 
-def _experience_py(years, floor, ceiling) -> tuple[float, bool]:
+def _experience_py(years, floor, ceiling, junior_title=False) -> tuple[float, bool]:
     has_floor = floor is not None and floor > 0
     applies = has_floor or ceiling is not None
     if years is None:
         return 0.5, applies
-    fit = 1.0
+    fit = JUNIOR_TITLE_CAP if junior_title and has_floor and floor >= 2 else 1.0
     if has_floor and years < floor:
-        fit = min(1.0, max(0.0, 1 - (floor - years) / max(floor, 2)))
+        fit = min(fit, max(0.0, 1 - (floor - years) / max(floor, 2)))
     if ceiling is not None and years > ceiling + 1:
         fit = min(fit, min(1.0, max(0.2, 1 - (years - ceiling - 1) / 5)))
     return fit, applies
@@ -180,7 +187,7 @@ def score_prepared(prep: PreparedJob, cand: Features) -> float:
         if tf:
             raw += weight * tf * (K1 + 1) / (tf + norm)
     text = min(1.0, raw / prep.bound / TEXT_FULL) if prep.bound else 0.0
-    exp, exp_ok = _experience_py(cand.years, job.years, job.max_years)
+    exp, exp_ok = _experience_py(cand.years, job.years, job.max_years, cand.junior_title)
     loc, loc_ok = _location_py(job, cand, prep.mode)
     num = W_REQUIRED * req * bool(job.required) + W_NICE * nice * bool(job.nice) + W_TEXT * text
     num += W_EXPERIENCE * exp * exp_ok + W_LOCATION * loc * loc_ok
