@@ -87,6 +87,8 @@ def replay(task_id: str, after: str | None = None, count: int = 10_000) -> list[
     except Exception as exc:  # a malformed client-supplied id is the only expected failure
         if "Invalid stream ID" in str(exc):
             raise ValueError("last_event_id is not a stream id") from None
+        if "invalid start ID" in str(exc):
+            return []  # after the greatest possible id: nothing can follow
         raise
     events = []
     for entry_id, fields in entries:
@@ -96,6 +98,7 @@ def replay(task_id: str, after: str | None = None, count: int = 10_000) -> list[
     return events
 
 
+_U64 = 2**64 - 1
 _EVENT_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?", re.ASCII)
 
 
@@ -105,4 +108,7 @@ def id_key(event_id: str) -> tuple[int, int]:
     if not _EVENT_ID.fullmatch(event_id):
         raise ValueError(f"not an event id: {event_id[:40]!r}")
     ms, _, seq = event_id.partition("-")
-    return int(ms), int(seq or 0)
+    key = int(ms), int(seq or 0)
+    if max(key) > _U64:  # Redis ids are two unsigned 64-bit integers
+        raise ValueError(f"not an event id: {event_id[:40]!r}")
+    return key

@@ -157,9 +157,10 @@ def write_config(tmp: Path, token: str, logout_token: str) -> Path:
         "[[operations]]\n"
         'include-path = "/api/v1/auth/logout"\n'
         f'headers = {{ Authorization = "Bearer {logout_token}" }}\n'
-        # DELETE /tasks/{id} cancels: the row stays, readable, as the record of what happened.
+        # DELETE /tasks/{id} cancels: the row stays, readable (and retryable), as the record
+        # of what happened.
         "\n[[operations]]\n"
-        'include-path = "/api/v1/tasks/{task_id}"\n'
+        "include-path-regex = '^/api/v1/tasks/[{]task_id[}]'\n"
         "checks = { use_after_free = { enabled = false } }\n"
     )
     return path

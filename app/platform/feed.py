@@ -261,7 +261,8 @@ def feed(ws):
 def sse_response(task_id: str) -> Response:
     """Stream one task's events as ``text/event-stream`` until it ends."""
     token = request.args.get("token")
-    principal = principal_from_token(token) if token else authenticate()
+    # An empty ?token= is a bad credential, not "no credential": it never falls back.
+    principal = principal_from_token(token) if token is not None else authenticate()
     task = task_service.get(principal, task_id)
     after = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     if after:
@@ -280,6 +281,9 @@ def sse_response(task_id: str) -> Response:
     hub.subscribe_task(listener, task.id)
     try:
         stored = follower.replay(task.id, after)
+    except ValueError:
+        hub.remove(listener)
+        raise ApiError(400, "VALIDATION_ERROR", "Last-Event-ID is not an event id") from None
     except Exception:
         hub.remove(listener)
         raise

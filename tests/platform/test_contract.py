@@ -139,3 +139,13 @@ def test_json_values_must_have_the_documented_types(api, params, field):
     resp = api.post(TASKS, json={"kind": "platform.diagnostic", "params": params})
     assert resp.status_code == 400, resp.text
     assert field in resp.json()["errors"]["params"]
+
+
+def test_the_event_stream_refuses_out_of_range_ids_and_an_empty_token(api):
+    task = api.wait(api.submit()["id"])
+    events = f"{TASKS}/{task['id']}/events"
+    resp = api.get(events, headers={"Last-Event-ID": "99999999999999999999"})
+    assert resp.status_code == 400 and resp.json()["code"] == "VALIDATION_ERROR"
+    resp = api.get(events, params={"last_event_id": "\u0661"})  # an Arabic-Indic digit one
+    assert resp.status_code == 400
+    assert api.get(events, params={"token": ""}).status_code == 401  # never falls back
