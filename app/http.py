@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import types
+from copy import deepcopy
 from http import HTTPStatus
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import current_app, g, jsonify, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
@@ -542,8 +544,28 @@ def _options_response(app):
     return response
 
 
+class ContractPlugin(BasePlugin):
+    """Lets a schema state in the document what marshmallow cannot (a `oneOf`, a rule across
+    fields): ``Meta.openapi`` replaces the generated JSON schema of its component."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        cls = schema if isinstance(schema, type) else type(schema)
+        override = getattr(getattr(cls, "Meta", None), "openapi", None)
+        if override is None:
+            return None
+        definition.clear()  # the marshmallow plugin's properties no longer apply
+        return deepcopy(override)
+
+
 class Api(_Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
+
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        return super()._init_spec(
+            extra_plugins=[*(extra_plugins or ()), ContractPlugin()], **kwargs
+        )
+
     # Every operation lists its real error statuses (see Blueprint); no catch-all "default".
     DEFAULT_ERROR_RESPONSE_NAME = None
 

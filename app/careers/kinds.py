@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.careers.rules import RESUME_FORMATS, validate_sources
+from app.careers.rules import BOARD_NAME, BOARDS, RESUME_FORMATS, validate_sources
 from app.db import session_scope
 from app.http import Schema
 from app.platform.auth import get_scoped
@@ -15,9 +15,44 @@ EXPORT_FORMATS = ("pdf", "latex", "markdown")
 MAX_RESUME_CHARS = 200_000
 
 
+_BOARDED = sorted(name for name, needs_board in BOARDS.items() if needs_board)
+_BOARDLESS = sorted(name for name, needs_board in BOARDS.items() if not needs_board)
+_BOARD = {"type": "string", "pattern": f"^{BOARD_NAME.pattern}$"}
+
+
 class SourceSchema(Schema):
-    platform = ma.fields.String(required=True, metadata={"example": "greenhouse"})
-    board = ma.fields.String(load_default=None, allow_none=True, metadata={"example": "vercel"})
+    """One job board. The document states the rule marshmallow cannot: a platform of
+    `_BOARDED` needs a board, the others take none (one given anyway is ignored)."""
+
+    class Meta(Schema.Meta):
+        openapi = {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "platform": {"type": "string", "enum": _BOARDED},
+                        "board": _BOARD,
+                    },
+                    "required": ["platform", "board"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "platform": {"type": "string", "enum": _BOARDLESS},
+                        "board": {**_BOARD, "nullable": True},
+                    },
+                    "required": ["platform"],
+                    "additionalProperties": False,
+                },
+            ],
+            "example": {"platform": "greenhouse", "board": "vercel"},
+        }
+
+    platform = ma.fields.String(required=True, validate=validate.OneOf(sorted(BOARDS)))
+    board = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(BOARD_NAME)
+    )
 
 
 def _known_boards(sources: list[dict]) -> None:
