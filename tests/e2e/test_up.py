@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.test_processes import _free_port
+from tests.e2e.stack import _free_port
 
 pytestmark = pytest.mark.e2e
 
