@@ -406,6 +406,8 @@ class Blueprint(_Blueprint):
                 doc["description"] = f"{needs}.\n\n{doc['description']}".strip()
         elif "security" not in manual:
             doc["security"] = []
+        # gunicorn answers this itself (not an envelope) before the API sees the request.
+        add(414, "Request line over 4094 bytes: path and query too long")
         add(429, "Rate limit exceeded (RATE_LIMITED), with Retry-After")
         add(503, "A dependency (queue, database) is unavailable; try again")
         return doc

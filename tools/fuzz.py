@@ -154,6 +154,10 @@ def write_config(tmp: Path, token: str, logout_token: str) -> Path:
         "[generation]\n"
         'codec = "utf-8"\n'
         "allow-x00 = false\n\n"
+        # 413 and 414 are refusals too (a body or request line over its cap; gunicorn answers
+        # the 414 itself).
+        "[checks.negative_data_rejection]\n"
+        "expected-statuses = [400, 401, 403, 404, 405, 406, 409, 413, 414, 415, 422, 428, 429]\n\n"
         "[[operations]]\n"
         'include-path = "/api/v1/auth/logout"\n'
         f'headers = {{ Authorization = "Bearer {logout_token}" }}\n'

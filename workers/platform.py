@@ -75,7 +75,9 @@ def diagnostic(self, steps=1, sleep=0.0, fail_at=None, payload_bytes=0):
 def send_mail(self, to, subject, body):
     settings = get_settings()
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = settings.mail_from, to, subject
+    # A subject built from user input (an org or a person's name) may hold a line break, which
+    # a header cannot: one line, whitespace collapsed.
+    msg["From"], msg["To"], msg["Subject"] = settings.mail_from, to, " ".join(subject.split())
     msg.set_content(body)
     # Development delivery: one .eml file per message, readable by any mail client.
     outbox = settings.var_path / "mail"
