@@ -34,8 +34,21 @@ USER_ID_PARAMETER = {
     "name": USER_HEADER,
     "required": False,
     "schema": {"type": "string", "format": "uuid", "maxLength": 45},
-    "description": "The end-user a service key acts for (ignored without a service key).",
+    "description": "The end-user a service key acts for (400 without it when a service key "
+    "calls with no uid in the path). Beside a user's own token it is not needed and may only "
+    "repeat that user's id (403 otherwise); alone it authenticates nothing (401).",
 }
+
+# `POST /chat` has no uid in its path, and the seed requires the header on it: every caller
+# names the user (a service key the end-user, a user token its own id), so the document can
+# say "required" and mean it.
+CHAT_USER_ID_PARAMETER = dict(
+    USER_ID_PARAMETER,
+    required=True,
+    description="Required on this route (400 VALIDATION_ERROR naming X-User-ID without it). "
+    "With a service key: the end-user it acts for. With a user's own token: that user's id "
+    "(another id is a 403). Alone it authenticates nothing (401).",
+)
 
 
 BAD_UID = "uid or X-User-ID is not a UUID (VALIDATION_ERROR)"
@@ -70,14 +83,27 @@ def is_service(principal: Principal) -> bool:
     return principal.kind == "api_key" and SERVICE_SCOPE in principal.scopes
 
 
-def acting_uid(path_uid: str | None = None, principal: Principal | None = None) -> str:
+def acting_uid(
+    path_uid: str | None = None,
+    principal: Principal | None = None,
+    header_required: bool = False,
+) -> str:
     """The uid this request acts for, after checking the caller may act for it.
 
-    ``path_uid`` is the ``{uid}`` of the route, if it has one. Call it after ``@require``.
+    ``path_uid`` is the ``{uid}`` of the route, if it has one. ``header_required`` makes
+    ``X-User-ID`` required of every caller (a route documented with
+    ``CHAT_USER_ID_PARAMETER``). Call it after ``@require``.
     """
     principal = principal or current_principal()
     path = parse_uid(path_uid) if path_uid is not None else None
     header = request.headers.get(USER_HEADER)
+    if header is None and header_required:
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "Invalid input",
+            {USER_HEADER: [f"This route names the user it acts for in {USER_HEADER}."]},
+        )
     named = parse_uid(header, USER_HEADER) if header is not None else None
 
     if is_service(principal):

@@ -27,9 +27,9 @@ from marshmallow import validate
 from app import events
 from app.db import session_scope
 from app.dining import kinds
-from app.dining.access import USER_ID_PARAMETER, acting_uid, get_profile
+from app.dining.access import CHAT_USER_ID_PARAMETER, acting_uid, get_profile
 from app.dining.blueprint import blp
-from app.http import Schema
+from app.http import ErrorEnvelopeSchema, Schema
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.hub import Follower, Listener, hub
@@ -57,11 +57,6 @@ SSE_EVENT = {
 }
 
 
-class ChatTurnSchema(Schema):
-    role = ma.fields.String(required=True, validate=validate.OneOf(("user", "assistant")))
-    content = ma.fields.String(required=True, validate=validate.Length(max=kinds.MAX_MESSAGE))
-
-
 class ChatRequestSchema(Schema):
     message = ma.fields.String(
         required=True,
@@ -69,7 +64,7 @@ class ChatRequestSchema(Schema):
         metadata={"example": "romantic dinner Koramangala under 1500 no peanuts"},
     )
     conversation_history = ma.fields.List(
-        ma.fields.Nested(ChatTurnSchema),
+        ma.fields.Nested(kinds.ChatTurnSchema),
         load_default=list,
         validate=validate.Length(max=50),
         metadata={"description": "Earlier turns; the last 6 are used."},
@@ -135,8 +130,11 @@ def relay(task_id: str, deadline: float):
 @blp.route("/chat", methods=["POST"])
 @require("viewer")
 @blp.arguments(ChatRequestSchema)
+@blp.alt_response(
+    404, schema=ErrorEnvelopeSchema, description="USER_NOT_FOUND: the org has no such profile"
+)
 @blp.doc(
-    parameters=[USER_ID_PARAMETER],
+    parameters=[CHAT_USER_ID_PARAMETER],
     responses={
         200: {
             "description": "text/event-stream: thinking steps, then one result "
@@ -151,7 +149,7 @@ def chat(body):
     Uses the last 6 turns of `conversation_history`. Allergens the message excludes ("no
     peanuts") are excluded for this query on top of the profile's allergies.
     """
-    uid = acting_uid()
+    uid = acting_uid(header_required=True)
     principal = current_principal()
     with session_scope() as s:
         user_id = get_profile(s, uid).id

@@ -10,7 +10,7 @@ from app.db import session_scope
 from app.http import ApiError
 from app.models.monitoring import Group, Resource, resource_groups
 from app.monitoring.blueprint import blp, conflict
-from app.monitoring.resources import invalid, page_of
+from app.monitoring.resources import page_of, unknown_records
 from app.monitoring.schemas import (
     DeletedSchema,
     GroupCreateSchema,
@@ -58,7 +58,7 @@ def _known_resources(session, org_id: str, resource_ids: list[str]) -> list[str]
     )
     missing = [r for r in wanted if r not in found]
     if missing:
-        raise invalid("resourceIds", f"Unknown resource: {', '.join(missing[:20])}")
+        raise unknown_records("resource", "resourceIds", missing)
     return wanted
 
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from sqlalchemy import delete, func, insert, select
 
 from app.db import session_scope
-from app.http import ApiError
+from app.http import ApiError, not_found
 from app.models.monitoring import Check, Group, Resource, Rollup, resource_groups
 from app.monitoring import kinds, netguard, reads, targets, uptime
 from app.monitoring.access import ensure_slug, reader
@@ -48,6 +48,14 @@ def invalid(field: str, message: str) -> ApiError:
     return ApiError(400, "VALIDATION_ERROR", "Invalid input", {field: [message]})
 
 
+def unknown_records(what: str, field: str, missing: list[str]) -> ApiError:
+    """The platform's rule for a referenced record that is unknown or another org's: a 404
+    (``GROUP_NOT_FOUND``…), naming the field that referenced it (docs/contract.md)."""
+    error = not_found(what)
+    error.errors = {field: [f"Unknown {what}: {', '.join(missing[:20])}"]}
+    return error
+
+
 def check_target(resource_type: str, target: str) -> str:
     """The target as stored (stripped), or a 400 naming ``target``."""
     try:
@@ -68,7 +76,7 @@ def known_groups(session, org_id: str, group_ids: list[str]) -> list[str]:
     )
     missing = [g for g in wanted if g not in found]
     if missing:
-        raise invalid("groupIds", f"Unknown group: {', '.join(missing)}")
+        raise unknown_records("group", "groupIds", missing)
     return wanted
 
 

@@ -129,7 +129,87 @@ class ResourceSchema(Schema):
     uptime = ma.fields.Nested(UptimeSchema)
 
 
+# What each resourceType's target looks like, as the document states it (app.monitoring.targets
+# holds the rule itself). Stated for host *names*: an address literal, localhost or a name that
+# resolves to a non-public address is refused (400 naming `target`) by the address rule, which
+# a pattern cannot carry. Kept in step with targets.parse_http / parse_tcp / parse_image.
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOSTNAME = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
+_PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+TARGET_PATTERNS = {
+    "HTTP": rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOSTNAME}(?::{_PORT})?(?:[/?#][!-~]*)?$",
+    "TCP": rf"^{_HOSTNAME}:{_PORT}$",
+    "DOCKER": rf"^(?:[a-z0-9]+(?:-+[a-z0-9]+)*(?:\.[a-z0-9]+(?:-+[a-z0-9]+)*)*\.[a-z]{{2,63}}"
+    rf"(?::{_PORT})?/)?{_COMPONENT}(?:/{_COMPONENT}){{0,4}}"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$",
+}
+TARGET_DESCRIPTIONS = {
+    "HTTP": "An http:// or https:// URL without credentials.",
+    "TCP": "host:port, e.g. db.example.com:5432 (a public IPv6 literal goes in brackets).",
+    "DOCKER": "An image reference as the Docker CLI reads it: nginx, nginx:1.27, "
+    "ghcr.io/org/app@sha256:….",
+}
+ADDRESS_RULE = (
+    " Probes go only to public addresses: a loopback, private, link-local or otherwise "
+    "non-public address (literal or resolved now), or localhost, is a 400 naming `target`."
+)
+
+
+def _field_properties(schema_cls: type[Schema]) -> dict:
+    """The JSON schema of each field of a marshmallow schema, as the document would state it."""
+    from apispec.ext.marshmallow.openapi import OpenAPIConverter
+
+    converter = OpenAPIConverter("3.0.3", lambda _schema: None, None)
+    return {
+        field.data_key or name: converter.field2property(field)
+        for name, field in schema_cls().load_fields.items()
+    }
+
+
+def one_of_by(
+    schema_cls: type[Schema], key: str, variants: dict[str, dict], required: tuple = ()
+) -> dict:
+    """A `oneOf` of ``schema_cls``'s body, one branch per value of ``key``, each with its own
+    property overrides (``variants[value]``): the document states a rule across fields that
+    marshmallow checks in code."""
+    common = _field_properties(schema_cls)
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    name: prop
+                    for name, prop in {
+                        **common,
+                        key: {"type": "string", "enum": [value]},
+                        **extra,
+                    }.items()
+                    if prop is not None  # None: this branch takes no such field
+                },
+                "required": [key, *required],
+                "additionalProperties": False,
+            }
+            for value, extra in variants.items()
+        ],
+        "discriminator": {"propertyName": key},
+    }
+
+
+def _target(resource_type: str) -> dict:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 2000,
+        "pattern": TARGET_PATTERNS[resource_type],
+        "description": TARGET_DESCRIPTIONS[resource_type] + ADDRESS_RULE,
+    }
+
+
 class ResourceCreateSchema(Input):
+    class Meta(Input.Meta):
+        openapi: dict | None = None  # set below, from the fields (one_of_by)
+
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     resourceType = ma.fields.String(required=True, validate=validate.OneOf(RESOURCE_TYPES))
     target = ma.fields.String(
@@ -160,6 +240,19 @@ class ResourceCreateSchema(Input):
         load_default=list,
         validate=validate.Length(max=MAX_GROUPS_PER_RESOURCE),
     )
+
+
+# One request schema per resourceType, each with its own `target` (marshmallow validates as
+# before; check_target gives the 400 naming `target`).
+ResourceCreateSchema.Meta.openapi = {
+    **one_of_by(
+        ResourceCreateSchema,
+        "resourceType",
+        {kind: {"target": _target(kind)} for kind in RESOURCE_TYPES},
+        required=("name", "target"),
+    ),
+    "example": {"name": "Website", "resourceType": "HTTP", "target": "https://example.com/"},
+}
 
 
 class ResourcePatchSchema(Input):
@@ -325,6 +418,9 @@ class ChannelSchema(Schema):
 
 
 class ChannelCreateSchema(Input):
+    class Meta(Input.Meta):
+        openapi: dict | None = None  # set below, from the fields (one_of_by)
+
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = ma.fields.String(required=True, validate=validate.OneOf(CHANNEL_TYPES))
     url = ma.fields.String(
@@ -338,10 +434,49 @@ class ChannelCreateSchema(Input):
     certExpiryDays = ma.fields.Integer(load_default=14, validate=validate.Range(min=1, max=365))
 
 
+_CHANNEL_URL = {
+    **_target("HTTP"),
+    "description": "Where to POST: an http:// or https:// URL without credentials, to a public "
+    "address (a non-public one is a 400 naming `url`).",
+}
+_CHANNEL_TO = {"type": "string", "format": "email", "maxLength": 320}
+
+# An email channel takes `to`, webhook and slack take `url`; the other field is refused (400
+# naming it), and the one the type needs is required.
+ChannelCreateSchema.Meta.openapi = {
+    **one_of_by(
+        ChannelCreateSchema,
+        "type",
+        {
+            "email": {"to": _CHANNEL_TO, "url": None},
+            "webhook": {"url": _CHANNEL_URL, "to": None},
+            "slack": {"url": _CHANNEL_URL, "to": None},
+        },
+        required=("name",),
+    ),
+    "example": {"name": "Ops", "type": "webhook", "url": "https://hooks.example.com/kairos"},
+}
+for _branch in ChannelCreateSchema.Meta.openapi["oneOf"]:
+    _branch["required"].append("to" if "to" in _branch["properties"] else "url")
+
+
 class ChannelPatchSchema(Input):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
-    url = ma.fields.String(validate=validate.Length(min=1, max=2000))
-    to = ma.fields.Email(validate=validate.Length(max=320))
+    url = ma.fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={
+            "pattern": TARGET_PATTERNS["HTTP"],
+            "description": "Webhook and slack channels only (an email channel answers 400 "
+            "naming `url`). " + _CHANNEL_URL["description"],
+        },
+    )
+    to = ma.fields.Email(
+        validate=validate.Length(max=320),
+        metadata={
+            "description": "Email channels only (a webhook or slack channel answers 400 naming "
+            "`to`)."
+        },
+    )
     enabled = ma.fields.Boolean()
     certExpiryDays = ma.fields.Integer(validate=validate.Range(min=1, max=365))
     rotateSecret = ma.fields.Boolean(load_default=False)

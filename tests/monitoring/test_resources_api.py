@@ -54,7 +54,6 @@ def test_tcp_and_docker_resources_are_accepted_in_their_own_target_forms(api):
         ({"interval": 5}, "interval"),
         ({"retries": -1}, "retries"),
         ({"name": ""}, "name"),
-        ({"groupIds": ["no-such-group"]}, "groupIds"),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -185,6 +184,22 @@ def test_another_orgs_resource_is_a_404_for_every_verb(api, other_api):
     assert data(api.get(path))["name"] == "Site"
 
 
+def test_an_unknown_group_is_not_found_naming_the_field_and_writes_nothing(api):
+    before = resources_count()
+    resp = api.post(
+        f"{BASE}/resources",
+        json={
+            "name": "x",
+            "resourceType": "HTTP",
+            "target": "https://93.184.215.14/",
+            "groupIds": ["no-such-group"],
+        },
+    )
+    assert resp.status_code == 404 and resp.json()["code"] == "GROUP_NOT_FOUND"
+    assert "no-such-group" in resp.json()["errors"]["groupIds"][0]
+    assert resources_count() == before
+
+
 def test_another_orgs_group_cannot_be_assigned(api, other_api):
     theirs = create_group(other_api, "Theirs")
     resp = api.post(
@@ -196,7 +211,8 @@ def test_another_orgs_group_cannot_be_assigned(api, other_api):
             "groupIds": [theirs["id"]],
         },
     )
-    assert resp.status_code == 400 and "groupIds" in resp.json()["errors"]
+    assert resp.status_code == 404 and resp.json()["code"] == "GROUP_NOT_FOUND"
+    assert "groupIds" in resp.json()["errors"]
 
 
 def test_members_read_but_only_admins_write(api):

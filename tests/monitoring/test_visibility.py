@@ -104,7 +104,8 @@ def test_groups_crud_and_assignment(api, other_api):
     resp = api.post(f"{BASE}/groups", json={"name": "x", "visibility": "SECRET"})
     assert resp.status_code == 400 and "visibility" in resp.json()["errors"]
     resp = api.post(f"{BASE}/groups", json={"name": "y", "resourceIds": ["nope"]})
-    assert resp.status_code == 400 and "resourceIds" in resp.json()["errors"]
+    assert resp.status_code == 404 and resp.json()["code"] == "RESOURCE_NOT_FOUND"
+    assert "resourceIds" in resp.json()["errors"]
 
     changed = data(
         api.request("PATCH", f"{BASE}/groups/{group['id']}", json={"resourceIds": [b["id"]]})
