@@ -264,12 +264,15 @@ def sse_response(task_id: str) -> Response:
     # An empty ?token= is a bad credential, not "no credential": it never falls back.
     principal = principal_from_token(token) if token is not None else authenticate()
     task = task_service.get(principal, task_id)
-    after = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
-    if after:
+    # Both places are checked when given (even empty): a bad one is never silently ignored.
+    for value in (request.args.get("last_event_id"), request.headers.get("Last-Event-ID")):
+        if value is None:
+            continue
         try:
-            events.id_key(after)
+            events.id_key(value)
         except ValueError:
             raise ApiError(400, "VALIDATION_ERROR", "Last-Event-ID is not an event id") from None
+    after = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
 
     def frame(event: dict, raw: str | None = None) -> str:
         data = raw or events.as_json(event)

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 
+from app import events
 from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema, envelope_response, paginate
 from app.models import Task
 from app.models.platform import TASK_STATES
@@ -140,21 +141,29 @@ def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
     schema = body.get("schema")
     if not (isinstance(schema, TaskSubmitSchema) or schema is TaskSubmitSchema):
         return doc
-    variants = []
+    mapping = {}
     for kind in sorted((k for k in REGISTRY.values() if k.public), key=lambda k: k.name):
-        variants.append(
-            {
-                "type": "object",
-                "title": kind.name,
-                "properties": {
-                    "kind": {"type": "string", "enum": [kind.name]},
-                    "params": {"$ref": f"#/components/schemas/{_params_component(spec, kind)}"},
+        name = f"Submit_{kind.name.replace('.', '_')}"
+        if name not in spec.components.schemas:
+            spec.components.schema(
+                name,
+                component={
+                    "type": "object",
+                    "title": kind.name,
+                    "properties": {
+                        "kind": {"type": "string", "enum": [kind.name]},
+                        "params": {"$ref": f"#/components/schemas/{_params_component(spec, kind)}"},
+                    },
+                    "required": ["kind", "params"] if _has_required(kind.schema) else ["kind"],
+                    "additionalProperties": False,
                 },
-                "required": ["kind", "params"] if _has_required(kind.schema) else ["kind"],
-                "additionalProperties": False,
-            }
-        )
-    body["schema"] = {"oneOf": variants}
+            )
+        mapping[kind.name] = f"#/components/schemas/{name}"
+    # The discriminator tells clients (and the fuzzer) which variant a body means by its kind.
+    body["schema"] = {
+        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+        "discriminator": {"propertyName": "kind", "mapping": mapping},
+    }
     body["example"] = {"kind": "platform.diagnostic", "params": {"steps": 3, "sleep": 0.1}}
     return doc
 
@@ -291,13 +300,13 @@ def retry_task(task_id):
             "name": "last_event_id",
             "required": False,
             "description": "Resume after this event id (also the `Last-Event-ID` header)",
-            "schema": {"type": "string", "pattern": r"^[0-9]{1,20}(-[0-9]{1,20})?$"},
+            "schema": {"type": "string", "pattern": f"^{events.EVENT_ID_PATTERN}$"},
         },
         {
             "in": "header",
             "name": "Last-Event-ID",
             "required": False,
-            "schema": {"type": "string", "pattern": r"^[0-9]{1,20}(-[0-9]{1,20})?$"},
+            "schema": {"type": "string", "pattern": f"^{events.EVENT_ID_PATTERN}$"},
         },
     ],
     responses={

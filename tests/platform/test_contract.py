@@ -63,12 +63,16 @@ def test_pages_are_bounded_in_the_document_and_a_huge_page_is_a_400(api, spec):
 
 def test_submit_documents_each_public_kind_with_its_own_params(spec):
     body = spec["paths"][TASKS]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    variants = {v["properties"]["kind"]["enum"][0]: v for v in body["oneOf"]}
+    schemas = spec["components"]["schemas"]
+    resolved = [schemas[v["$ref"].rsplit("/", 1)[1]] for v in body["oneOf"]]
+    variants = {v["properties"]["kind"]["enum"][0]: v for v in resolved}
+    assert body["discriminator"]["propertyName"] == "kind"
+    assert set(body["discriminator"]["mapping"]) == set(variants)
     assert "platform.diagnostic" in variants and "platform.send_mail" not in variants
     diagnostic = variants["platform.diagnostic"]
     assert diagnostic["additionalProperties"] is False
     ref = diagnostic["properties"]["params"]["$ref"].rsplit("/", 1)[1]
-    params = spec["components"]["schemas"][ref]
+    params = schemas[ref]
     assert params["additionalProperties"] is False
     assert params["properties"]["steps"]["maximum"] == 100_000
     headers = {p["name"]: p for p in spec["paths"][TASKS]["post"]["parameters"]}
