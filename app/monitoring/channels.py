@@ -15,9 +15,10 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from app.db import session_scope
+from app.http import ApiError
 from app.models.monitoring import NotificationChannel, NotificationLog
 from app.monitoring import kinds, netguard, targets
-from app.monitoring.blueprint import blp
+from app.monitoring.blueprint import blp, conflict
 from app.monitoring.resources import invalid, page_of
 from app.monitoring.schemas import (
     ChannelCreateSchema,
@@ -56,19 +57,28 @@ def _check_url(url: str) -> str:
     return url.strip()
 
 
+def _wrong_field(field: str, message: str, stored: bool) -> ApiError:
+    """A create body naming the other type's field is a 400; a change that does not fit the
+    channel's stored type is a 409 (the document states bodies, not a record's type)."""
+    if stored:
+        return ApiError(409, "CONFLICT", message, {field: [message]})
+    return invalid(field, message)
+
+
 def _config(kind: str, body: dict, current: dict | None = None) -> dict:
     """The channel's config for its type; the field the type needs is required, the other
-    refused (so a typo never silently does nothing)."""
+    refused (so a typo never silently does nothing). ``current``: a change to a stored one."""
+    stored = current is not None
     current = current or {}
     if kind == "email":
         if "url" in body:
-            raise invalid("url", "An email channel takes `to`, not `url`.")
+            raise _wrong_field("url", "An email channel takes `to`, not `url`.", stored)
         to = body.get("to", current.get("to"))
         if not to:
             raise invalid("to", "Missing data for required field.")
         return {"to": to}
     if "to" in body:
-        raise invalid("to", f"A {kind} channel takes `url`, not `to`.")
+        raise _wrong_field("to", f"A {kind} channel takes `url`, not `to`.", stored)
     url = body.get("url", current.get("url"))
     if not url:
         raise invalid("url", "Missing data for required field.")
@@ -128,6 +138,7 @@ class ChannelById(MethodView):
     @require("admin")
     @blp.arguments(ChannelPatchSchema)
     @blp.response(200, ChannelSchema)
+    @conflict("CONFLICT naming the field: `url` for an email channel, `to` for another")
     def patch(self, body, channel_id):
         """Change a channel (admin); `rotateSecret` issues a new signing secret."""
         with session_scope() as s:

@@ -27,6 +27,10 @@ def resolve(host: str, timeout: float = RESOLVE_TIMEOUT) -> list:
     literal = targets.literal_address(host)
     if literal is not None:
         return [literal]
+    try:
+        host.encode("idna")  # what getaddrinfo would fail on, in a pool thread that logs it
+    except UnicodeError:
+        return []
     future = _pool.submit(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
     try:
         infos = future.result(timeout=timeout)

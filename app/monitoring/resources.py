@@ -13,7 +13,7 @@ from app.http import ApiError, not_found
 from app.models.monitoring import Check, Group, Resource, Rollup, resource_groups
 from app.monitoring import kinds, netguard, reads, targets, uptime
 from app.monitoring.access import ensure_slug, reader
-from app.monitoring.blueprint import blp, org_named, public_read
+from app.monitoring.blueprint import blp, conflict, org_named, public_read
 from app.monitoring.schemas import (
     CheckSchema,
     DeletedSchema,
@@ -56,11 +56,23 @@ def unknown_records(what: str, field: str, missing: list[str]) -> ApiError:
     return error
 
 
-def check_target(resource_type: str, target: str) -> str:
-    """The target as stored (stripped), or a 400 naming ``target``."""
+def check_target(resource_type: str, target: str, stored: bool = False) -> str:
+    """The target as stored (stripped), or a 400 naming ``target``.
+
+    ``stored``: the type or the target comes from the record, not the body. A body that is
+    fine on its own but does not fit the record is a 409 (naming ``target``): the document
+    can state a body's rules, never the record's state.
+    """
     try:
         problem = netguard.problem(resource_type, target)
     except targets.TargetError as exc:
+        if stored:
+            raise ApiError(
+                409,
+                "CONFLICT",
+                f"The target does not fit the resource's type {resource_type}",
+                {"target": [str(exc)]},
+            ) from None
         raise invalid("target", str(exc)) from None
     if problem:
         raise invalid("target", problem)
@@ -180,6 +192,10 @@ class ResourceById(MethodView):
     @require("admin")
     @blp.arguments(ResourcePatchSchema)
     @blp.response(200, ResourceSchema)
+    @conflict(
+        "CONFLICT naming `target`: a new target does not fit the resource's stored type, or a "
+        "new resourceType does not fit its stored target"
+    )
     def patch(self, body, resource_id):
         """Change a resource (admin); a new target is checked like a new resource's."""
         principal = current_principal()
@@ -187,7 +203,8 @@ class ResourceById(MethodView):
             row = get_scoped(s, Resource, resource_id, "resource")
             if "resourceType" in body or "target" in body:
                 kind = body.get("resourceType", row.resource_type)
-                body["target"] = check_target(kind, body.get("target", row.target))
+                stored = "resourceType" not in body or "target" not in body
+                body["target"] = check_target(kind, body.get("target", row.target), stored)
                 row.next_due_at = datetime.now(UTC)  # check the new target soon
             group_ids = body.pop("groupIds", None)
             if group_ids is not None:

@@ -137,11 +137,13 @@ _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
 _PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+# A first component followed by "/" is read as a registry if it holds a dot: without one.
+_FIRST = r"[a-z0-9]+(?:(?:_|__|-+)[a-z0-9]+)*"
 TARGET_PATTERNS = {
     "HTTP": rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOSTNAME}(?::{_PORT})?(?:[/?#][!-~]*)?$",
     "TCP": rf"^{_HOSTNAME}:{_PORT}$",
     "DOCKER": rf"^(?:[a-z0-9]+(?:-+[a-z0-9]+)*(?:\.[a-z0-9]+(?:-+[a-z0-9]+)*)*\.[a-z]{{2,63}}"
-    rf"(?::{_PORT})?/)?{_COMPONENT}(?:/{_COMPONENT}){{0,4}}"
+    rf"(?::{_PORT})?/)?(?:{_COMPONENT}|{_FIRST}(?:/{_COMPONENT}){{1,4}})"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$",
 }
 TARGET_DESCRIPTIONS = {
@@ -256,9 +258,21 @@ ResourceCreateSchema.Meta.openapi = {
 
 
 class ResourcePatchSchema(Input):
+    class Meta(Input.Meta):
+        openapi: dict | None = None  # set below, from the fields (one_of_by)
+
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
-    resourceType = ma.fields.String(validate=validate.OneOf(RESOURCE_TYPES))
-    target = ma.fields.String(validate=validate.Length(min=1, max=2000))
+    resourceType = ma.fields.String(
+        validate=validate.OneOf(RESOURCE_TYPES),
+        metadata={"description": "The stored target must fit the new type (else 400 `target`)."},
+    )
+    target = ma.fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={
+            "description": "Checked against the body's resourceType, else the stored one, as "
+            "on create (a target that does not fit is a 400 naming `target`)."
+        },
+    )
     skipTLS = ma.fields.Boolean()
     recursive = ma.fields.Boolean()
     active = ma.fields.Boolean()
@@ -268,6 +282,25 @@ class ResourcePatchSchema(Input):
     groupIds = ma.fields.List(
         ma.fields.String(validate=ID), validate=validate.Length(max=MAX_GROUPS_PER_RESOURCE)
     )
+
+
+# A body naming both resourceType and target is held to that type's pattern (else a 400); a
+# body changing only one is checked against the record (a 409 when they do not fit).
+ResourcePatchSchema.Meta.openapi = one_of_by(
+    ResourcePatchSchema,
+    "resourceType",
+    {kind: {"target": _target(kind)} for kind in RESOURCE_TYPES},
+    required=("target",),
+)
+ResourcePatchSchema.Meta.openapi["oneOf"].append(
+    {
+        "type": "object",
+        "properties": _field_properties(ResourcePatchSchema),
+        "not": {"required": ["resourceType", "target"]},
+        "additionalProperties": False,
+    }
+)
+del ResourcePatchSchema.Meta.openapi["discriminator"]  # the last branch may omit the type
 
 
 class ResourceQuerySchema(Input):

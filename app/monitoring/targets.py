@@ -99,7 +99,10 @@ def host_problem(host: str, allow_private: bool) -> str | None:
 
 # --- targets by type --------------------------------------------------------------------------
 
-_HOST_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?)+$")
+# Labels of at most 63 characters between dots (an over-long label is no host name; the
+# resolver's IDNA codec would fail on it).
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
 
 
 def _check_host(host: str) -> str:

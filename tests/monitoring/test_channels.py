@@ -40,6 +40,22 @@ def test_admins_manage_webhook_slack_and_email_channels(api):
     assert api.get(f"{PATH}/{slack['id']}").status_code == 404
 
 
+def test_a_change_that_does_not_fit_the_channels_type_conflicts_naming_the_field(api):
+    hook = create(api)
+    mail = data(
+        api.post(PATH, json={"name": "Mail", "type": "email", "to": "ops@example.com"}), 201
+    )
+    for channel, body, field in (
+        (mail, {"url": PUBLIC_URL}, "url"),
+        (hook, {"to": "a@b.co"}, "to"),
+    ):
+        resp = api.request("PATCH", f"{PATH}/{channel['id']}", json=body)
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["code"] == "CONFLICT" and field in resp.json()["errors"]
+    assert data(api.get(f"{PATH}/{mail['id']}"))["url"] is None
+    assert data(api.get(f"{PATH}/{hook['id']}"))["to"] is None
+
+
 @pytest.mark.parametrize(
     "body, field",
     [

@@ -141,7 +141,15 @@ def test_patch_changes_fields_and_rechecks_a_new_target(api):
 
     resp = api.request(
         "PATCH", f"{BASE}/resources/{res['id']}", json={"resourceType": "TCP"}
-    )  # the HTTP URL is no host:port
+    )  # the stored HTTP URL is no host:port: the change conflicts with the record
+    assert resp.status_code == 409 and "target" in resp.json()["errors"]
+    resp = api.request("PATCH", f"{BASE}/resources/{res['id']}", json={"target": "db.example.com"})
+    assert resp.status_code == 409 and "target" in resp.json()["errors"]
+    resp = api.request(
+        "PATCH",
+        f"{BASE}/resources/{res['id']}",
+        json={"resourceType": "TCP", "target": "https://example.com/"},
+    )  # the body alone is wrong: a 400
     assert resp.status_code == 400 and "target" in resp.json()["errors"]
     resp = api.request("PATCH", f"{BASE}/resources/{res['id']}", json={"interval": 9})
     assert resp.status_code == 400 and "interval" in resp.json()["errors"]
