@@ -87,7 +87,7 @@ def ensure_private_redis(var_path: Path, timeout: float = 10.0) -> tuple[str, bo
     return url, True
 
 
-def stop_private_redis(var_path: Path) -> bool:
+def stop_private_redis(var_path: Path, timeout: float = 10.0) -> bool:
     pid_file = _paths(var_path)["pid"]
     try:
         pid = int(pid_file.read_text().strip())
@@ -97,4 +97,12 @@ def stop_private_redis(var_path: Path) -> bool:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
+    # Return once it is gone, so "stopped" means no client can reach it any more.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
     return True
