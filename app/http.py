@@ -555,9 +555,36 @@ class ContractPlugin(BasePlugin):
         cls = schema if isinstance(schema, type) else type(schema)
         override = getattr(getattr(cls, "Meta", None), "openapi", None)
         if override is None:
+            _tighten_nullable_refs(definition)
             return None
         definition.clear()  # the marshmallow plugin's properties no longer apply
         return deepcopy(override)
+
+
+def _tighten_nullable_refs(node) -> None:
+    """apispec writes ``Nested(…, allow_none=True)`` as ``anyOf: [{type: object, nullable},
+    {$ref}]``, whose first branch admits any object; the server refuses unknown fields, so
+    the document says ``allOf: [{$ref}], nullable`` instead."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if isinstance(value, dict) and _is_loose_nullable_ref(value):
+                ref = next(v for v in value["anyOf"] if "$ref" in v)
+                node[key] = {"allOf": [ref], "nullable": True}
+            else:
+                _tighten_nullable_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            _tighten_nullable_refs(item)
+
+
+def _is_loose_nullable_ref(value: dict) -> bool:
+    branches = value.get("anyOf")
+    return (
+        isinstance(branches, list)
+        and len(branches) == 2
+        and {"type": "object", "nullable": True} in branches
+        and any(isinstance(b, dict) and "$ref" in b for b in branches)
+    )
 
 
 class Api(_Api):
