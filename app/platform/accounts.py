@@ -178,6 +178,7 @@ def _send_verification(user: User) -> None:
 @limiter.limit(lambda: get_settings().auth_rate_limit)
 @blp.arguments(RegisterSchema)
 @blp.response(201, RegisteredSchema)
+@blp.alt_response(409, schema=ErrorEnvelopeSchema, description="The e-mail has an account")
 def register(body):
     """Create an org (named `org_name`, optional) and its owner; sends a verification mail."""
     email = body["email"].lower()
@@ -218,12 +219,21 @@ def register(body):
             "application/x-www-form-urlencoded": {
                 "schema": {
                     "type": "object",
-                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": {"type": "string", "format": "email", "maxLength": 320},
+                        "password": {"type": "string", "minLength": 1, "maxLength": 256},
+                        "org_id": {"type": "string", "minLength": 1, "maxLength": 36},
+                    },
                 }
             },
-        }
+        },
+        "required": True,
     }
 )
+@blp.alt_response(400, schema=ErrorEnvelopeSchema, description="Missing or malformed fields")
+@blp.alt_response(401, schema=ErrorEnvelopeSchema, description="Wrong e-mail or password")
+@blp.alt_response(403, schema=ErrorEnvelopeSchema, description="Not a member of org_id")
 def login():
     """Exchange e-mail and password for tokens bound to one org: JSON, or form fields
     `username`/`password` (and `org_id`). A user in several orgs names one with `org_id`;
@@ -251,6 +261,9 @@ def login():
 @blp.route("/auth/refresh", methods=["POST"])
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokensSchema)
+@blp.alt_response(
+    401, schema=ErrorEnvelopeSchema, description="Invalid, expired or revoked refresh token"
+)
 def refresh(body):
     """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
     claims = decode_jwt(body["refresh_token"], expected_type="refresh")
@@ -277,6 +290,8 @@ def switch_org(body):
 @blp.route("/auth/logout", methods=["POST"])
 @blp.arguments(LogoutSchema)
 @blp.response(200)
+@blp.alt_response(401, schema=ErrorEnvelopeSchema, description="No valid access token")
+@blp.doc(security=[{"bearer": []}])
 def logout(body):
     """Revoke the access token of this request, and the refresh token if given."""
     token = credential_from_request()
@@ -290,6 +305,7 @@ def logout(body):
 
 @blp.route("/auth/verify/<token>", methods=["GET"])
 @blp.response(200, UserSchema)
+@blp.alt_response(400, schema=ErrorEnvelopeSchema, description="A link that is not valid")
 def verify(token):
     """Confirm an e-mail address with the link sent at registration."""
     try:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.db import get_engine, session_scope
-from app.http import ApiError, not_found
+from app.http import ApiError, mark_auth, not_found
 from app.models import ApiKey, Membership, Org, RevokedToken, User
 from app.models.platform import ROLES
 
@@ -260,7 +260,7 @@ def require(role: str = "viewer", scope: str | None = None):
                 raise ApiError(403, "FORBIDDEN", f"API key lacks the {scope} scope")
             return fn(*args, **kwargs)
 
-        return wrapper
+        return mark_auth(wrapper, role, scope)
 
     return decorator
 

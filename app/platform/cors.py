@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.db import session_scope
-from app.http import ApiError, Blueprint, Schema
+from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema
 from app.models import CorsOrigin
 from app.origins import origin_problem
 from app.platform.auth import current_principal, require
@@ -93,6 +93,7 @@ class Origins(MethodView):
     @require("admin")
     @blp.arguments(OriginCreateSchema)
     @blp.response(201, OriginSchema)
+    @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="Already allowed")
     def post(self, body):
         """Allow an origin; takes effect within seconds, no restart."""
         row = CorsOrigin(origin=body["origin"], created_by=current_principal().user_id)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from app.config import get_settings
 from app.db import session_scope
-from app.http import ApiError, Blueprint, Schema, not_found, paginate
+from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema, not_found, paginate
 from app.models import ApiKey, Invitation, Membership, Org, User
 from app.models.platform import ROLES
 from app.platform import audit, task_service
@@ -149,6 +149,7 @@ class Member(MethodView):
     @require("admin")
     @blp.arguments(MemberUpdateSchema)
     @blp.response(200, MemberSchema)
+    @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="The org's last owner")
     def patch(self, body, user_id):
         """Change a member's role: never above your own, never the org's last owner away."""
         principal = current_principal()
@@ -171,6 +172,7 @@ class Member(MethodView):
 
     @require("viewer")
     @blp.response(204)
+    @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="The org's last owner")
     def delete(self, user_id):
         """Remove a member (admins; anyone may leave). Their tokens stop working at once and
         the API keys they created in this org are revoked."""
@@ -231,6 +233,7 @@ class Invitations(MethodView):
     @require("admin")
     @blp.arguments(InviteSchema)
     @blp.response(201, InvitationSchema)
+    @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="Already a member")
     def post(self, body):
         """Invite an e-mail address with a role (never above your own). The link goes out by
         mail, is single-use and expires; inviting the same address again replaces it."""
@@ -285,6 +288,7 @@ class Invitations(MethodView):
 @blp.route("/members/invitations/<invitation_id>", methods=["DELETE"])
 @require("admin")
 @blp.response(200, InvitationSchema)
+@blp.alt_response(409, schema=ErrorEnvelopeSchema, description="Already accepted")
 def revoke_invitation(invitation_id):
     """Withdraw an invitation; its link stops working."""
     principal = current_principal()
@@ -330,6 +334,8 @@ def _open_invitation(s, token: str) -> Invitation:
 
 @blp.route("/invitations/<string(minlength=16, maxlength=128):token>", methods=["GET"])
 @blp.response(200, InvitationPreviewSchema)
+@blp.alt_response(404, schema=ErrorEnvelopeSchema, description="Unknown or withdrawn")
+@blp.alt_response(410, schema=ErrorEnvelopeSchema, description="Used or expired")
 def preview_invitation(token):
     """What an invitation link offers (public: the token is the credential)."""
     with session_scope() as s:
@@ -347,6 +353,10 @@ def preview_invitation(token):
 @blp.route("/invitations/<string(minlength=16, maxlength=128):token>/accept", methods=["POST"])
 @blp.arguments(AcceptSchema)
 @blp.response(200, RegisteredSchema)
+@blp.alt_response(401, schema=ErrorEnvelopeSchema, description="Wrong password")
+@blp.alt_response(404, schema=ErrorEnvelopeSchema, description="Unknown or withdrawn")
+@blp.alt_response(409, schema=ErrorEnvelopeSchema, description="Already a member")
+@blp.alt_response(410, schema=ErrorEnvelopeSchema, description="Used or expired")
 def accept_invitation(body, token):
     """Accept: join with the existing account's password, or register with a new one.
     Answers the user and tokens bound to the inviting org. Single use."""

@@ -48,8 +48,17 @@ class ConfigSchema(Schema):
     )
 
 
-def _text(max_len: int, min_len: int = 1, **kw):
-    return ma.fields.String(allow_none=True, validate=validate.Length(min_len, max_len), **kw)
+def _text(max_len: int, min_len: int = 1, pattern: str | None = None, **kw):
+    rules = [validate.Length(min_len, max_len)]
+    if pattern:
+        rules.append(validate.Regexp(pattern))
+    return ma.fields.String(allow_none=True, validate=rules, **kw)
+
+
+# What `limits` parses: "N/unit" or "N per [M] unit[s]", several joined by ";" or ",".
+_ONE_RATE = r"[0-9]+ *(?:/|per) *[0-9]* *(?:second|minute|hour|day|month|year)s?"
+RATE = rf"^{_ONE_RATE}(?: *[;,] *{_ONE_RATE})*$"
+HTTP_URL = r"^https?://[^\s/?#]+[^\s]*$"
 
 
 def _int(low: int, high: int):
@@ -59,12 +68,14 @@ def _int(low: int, high: int):
 class ConfigPatchSchema(Schema):
     """Each key replaces its value; `null` drops the runtime change (back to file/env)."""
 
-    llm_base_url = _text(500, 0, metadata={"description": "OpenAI-compatible base URL"})
+    llm_base_url = _text(
+        500, 0, pattern=r"^$|" + HTTP_URL, metadata={"description": "OpenAI-compatible base URL"}
+    )
     llm_model = _text(200)
     llm_embedding_model = _text(200)
     llm_api_key = _text(500, load_only=True, metadata={"description": "Write-only"})
-    rate_limit = _text(100, metadata={"example": "1200/minute"})
-    auth_rate_limit = _text(100, metadata={"example": "30/minute"})
+    rate_limit = _text(100, pattern=RATE, metadata={"example": "1200/minute"})
+    auth_rate_limit = _text(100, pattern=RATE, metadata={"example": "30/minute"})
     saved_search_interval = _int(60, 7 * 24 * 3600)
     requeue_after = _int(1, 24 * 3600)
     probe_batch_size = _int(1, 10_000)
@@ -75,11 +86,6 @@ class ConfigPatchSchema(Schema):
     monitoring_day_rollup_retention_days = _int(1, 36500)
     dining_feed_limit = _int(1, 50)
     log_level = ma.fields.String(allow_none=True, validate=validate.OneOf(_LEVELS))
-
-    @ma.validates_schema(pass_original=True)
-    def _not_empty(self, data, original, **_kwargs):
-        if not original:
-            raise ma.ValidationError("name at least one setting to change", "_schema")
 
 
 class ConfigVersionSchema(Schema):
@@ -141,6 +147,8 @@ def patch_config(body):
     principal = current_principal()
     _require_operator(principal)
     version, overlay = runtime_config.current()
+    if not body:  # nothing to change: no new version
+        return _view(version, overlay)
     merged = {**overlay, **body}
     merged = {k: v for k, v in merged.items() if v is not None}
     try:
