@@ -134,7 +134,9 @@ class ResourceSchema(Schema):
 # resolves to a non-public address is refused (400 naming `target`) by the address rule, which
 # a pattern cannot carry. Kept in step with targets.parse_http / parse_tcp / parse_image.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-_HOSTNAME = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
+# At most four labels, so a name the pattern admits stays within DNS's 253 characters (the
+# server takes longer names up to that bound too).
+_HOSTNAME = rf"(?:{_LABEL}\.){{1,3}}[A-Za-z]{{2,24}}"
 _PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 # A first component followed by "/" is read as a registry if it holds a dot: without one.
@@ -146,6 +148,8 @@ TARGET_PATTERNS = {
     rf"(?::{_PORT})?/)?(?:{_COMPONENT}|{_FIRST}(?:/{_COMPONENT}){{1,4}})"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$",
 }
+# An image's repository path may have 255 characters, "library/" included (parse_image).
+TARGET_MAX_LENGTHS = {"HTTP": 2000, "TCP": 2000, "DOCKER": 247}
 TARGET_DESCRIPTIONS = {
     "HTTP": "An http:// or https:// URL without credentials.",
     "TCP": "host:port, e.g. db.example.com:5432 (a public IPv6 literal goes in brackets).",
@@ -202,7 +206,7 @@ def _target(resource_type: str) -> dict:
     return {
         "type": "string",
         "minLength": 1,
-        "maxLength": 2000,
+        "maxLength": TARGET_MAX_LENGTHS[resource_type],
         "pattern": TARGET_PATTERNS[resource_type],
         "description": TARGET_DESCRIPTIONS[resource_type] + ADDRESS_RULE,
     }

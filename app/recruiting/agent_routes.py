@@ -120,12 +120,46 @@ def job_from_prompt(body):
     return _submit(agent_kinds.JOB_FROM_PROMPT.name, body)
 
 
+# What the upload part may hold, stated beside the 415 the route answers: the type is sniffed
+# from the bytes (PDF and DOCX by signature, else text), never taken from the client's label.
+ACCEPTED_UPLOADS = (
+    "application/pdf, "
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document, "
+    "text/markdown, application/x-latex, text/plain"
+)
+
+
+def _upload_doc(field: str):
+    return blp.doc(
+        requestBody={
+            "description": f"`{field}`: a PDF, DOCX, Markdown, LaTeX or plain-text file, "
+            "recognised from its content (the part's Content-Type and the file name only tell "
+            "kinds of text apart). Anything else (an image, an archive, an executable, a "
+            "legacy .doc) is a 415 UNSUPPORTED_MEDIA_TYPE; an empty file is a 400 naming "
+            f"`{field}`; a file past the size limit is a 413.",
+            "content": {
+                "multipart/form-data": {"encoding": {field: {"contentType": ACCEPTED_UPLOADS}}}
+            },
+        },
+        responses={
+            415: {
+                "description": "UNSUPPORTED_MEDIA_TYPE: the file's content is not PDF, DOCX, "
+                "Markdown, LaTeX or text (or the body is not multipart/form-data)",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+                },
+            }
+        },
+    )
+
+
 @blp.route("/agent/jobs/from_req", methods=["POST"])
 @require("member")
 @blp.arguments(JobReqFormSchema, location="form")
 @blp.arguments(JobReqFileSchema, location="files")
 @blp.response(202, TaskSchema)
 @blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@_upload_doc("job_req")
 def job_from_req(form, files):
     """Create a job from an uploaded job req (multipart `job_req`, optional `notes`; async
     `recruiting.job_from_req`). PDF, DOCX, Markdown, LaTeX or text, read in the worker.
@@ -143,6 +177,7 @@ def job_from_req(form, files):
 @blp.arguments(ResumeFileSchema, location="files")
 @blp.response(202, TaskSchema)
 @blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@_upload_doc("resume")
 def candidate_from_resume(form, files):
     """Create a candidate from an uploaded resume (multipart `resume`, optional `notes`;
     async `recruiting.candidate_from_resume`). Same formats and failures as job reqs.

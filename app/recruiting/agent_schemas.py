@@ -29,18 +29,41 @@ class JobReqFormSchema(Schema):
     )
 
 
+_FILE_DOC = {"type": "string", "format": "binary", "description": "PDF, DOCX, MD, TeX, TXT"}
+
+
+def multipart_body(file_field: str) -> dict:
+    """The whole multipart body as the document states it. flask-smorest documents only one
+    `@blp.arguments` as the request body, so the file schema (the one it keeps) also names
+    the form's `notes` part; the route still reads each part with its own schema."""
+    return {
+        "type": "object",
+        "properties": {
+            file_field: _FILE_DOC,
+            "notes": {
+                "type": "string",
+                "maxLength": MAX_NOTES,
+                "description": "Optional: what the intake should know about this file.",
+                "example": "This is for our New York office.",
+            },
+        },
+        "required": [file_field],
+        "additionalProperties": False,
+    }
+
+
 class JobReqFileSchema(Schema):
-    job_req = _UploadFile(
-        required=True,
-        metadata={"type": "string", "format": "binary", "description": "PDF, DOCX, MD, TeX, TXT"},
-    )
+    class Meta(Schema.Meta):
+        openapi = multipart_body("job_req")
+
+    job_req = _UploadFile(required=True, metadata=_FILE_DOC)
 
 
 class ResumeFileSchema(Schema):
-    resume = _UploadFile(
-        required=True,
-        metadata={"type": "string", "format": "binary", "description": "PDF, DOCX, MD, TeX, TXT"},
-    )
+    class Meta(Schema.Meta):
+        openapi = multipart_body("resume")
+
+    resume = _UploadFile(required=True, metadata=_FILE_DOC)
 
 
 class ResumeFormSchema(JobReqFormSchema):

@@ -173,6 +173,23 @@ def test_bad_input_is_a_400_and_starts_nothing(service):
         assert s.scalar(count) == 0
 
 
+def test_every_caller_names_the_user_in_x_user_id_as_the_document_says(api, service):
+    own = api.user["id"]
+    assert api.post(f"{BASE}/users/{own}", json={}).status_code == 201
+    for client in (service, api):  # a user token too: the header is required on /chat
+        resp = client.post(f"{BASE}/chat", json={"message": "pizza"})
+        assert resp.status_code == 400, resp.text
+        assert "X-User-ID" in resp.json()["errors"]
+    resp = api.post(f"{BASE}/chat", json={"message": "pizza"}, headers={"X-User-ID": new_uid()})
+    assert resp.status_code == 403  # a user token names only its own id
+    resp = post_chat(api, own, "pizza")
+    assert resp.status_code == 200 and resp.headers["X-Task-ID"]
+    resp.close()
+    spec = api.get("/api/openapi.json").json()
+    (header,) = spec["paths"]["/api/v1/dining/chat"]["post"]["parameters"]
+    assert header["name"] == "X-User-ID" and header["required"] is True
+
+
 def test_another_org_s_user_is_not_found(service, other_service):
     uid = diner(service)
     resp = other_service.post(f"{BASE}/chat", json={"message": "pizza"}, headers={"X-User-ID": uid})
