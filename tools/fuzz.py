@@ -166,6 +166,14 @@ def write_config(tmp: Path, token: str, logout_token: str) -> Path:
         "\n[[operations]]\n"
         "include-path-regex = '^/api/v1/tasks/[{]task_id[}]'\n"
         "checks = { use_after_free = { enabled = false } }\n"
+        # Uploads judged by their content (type sniffed from the bytes, UTF-8 text), which a
+        # document can only describe: a schema-valid binary part may still be refused, with
+        # the documented 400 / 413 / 415 (tests hold each rule).
+        "\n[[operations]]\n"
+        "include-path-regex = '^/api/v1/(careers/resumes/import|recruiting/agent/"
+        "(jobs/from_req|candidates/from_resume))$'\n"
+        "checks.positive_data_acceptance.expected-statuses = "
+        '["2xx", "3xx", "400", "401", "403", "404", "409", "413", "415", "429", "5xx"]\n'
     )
     return path
 

@@ -305,15 +305,19 @@ def logout(body):
 
 @blp.route("/auth/verify/<token>", methods=["GET"])
 @blp.response(200, UserSchema)
-@blp.alt_response(400, schema=ErrorEnvelopeSchema, description="A link that is not valid")
+@blp.alt_response(404, schema=ErrorEnvelopeSchema, description="A link that is not valid")
+@blp.alt_response(410, schema=ErrorEnvelopeSchema, description="A link that has expired")
 def verify(token):
     """Confirm an e-mail address with the link sent at registration."""
     try:
         user_id = _serializer().loads(token, max_age=VERIFY_MAX_AGE)
     except SignatureExpired:
-        raise ApiError(400, "TOKEN_EXPIRED", "This verification link has expired") from None
+        raise ApiError(410, "TOKEN_EXPIRED", "This verification link has expired") from None
     except BadSignature:
-        raise ApiError(400, "VALIDATION_ERROR", "This verification link is not valid") from None
+        # Like any unknown record: the token names nothing this server signed.
+        raise ApiError(
+            404, "VERIFICATION_NOT_FOUND", "This verification link is not valid"
+        ) from None
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None:

@@ -151,7 +151,7 @@ def test_the_verification_mail_is_sent_by_a_worker_and_its_link_verifies(api, pl
     assert resp.status_code == 200 and resp.json()["data"]["email_verified"] is True
     assert api.get(ME).json()["data"]["email_verified"] is True
     tampered = api.get(link[:-3] + "abc", auth=False)
-    assert tampered.status_code == 400 and tampered.json()["code"] == "VALIDATION_ERROR"
+    assert tampered.status_code == 404 and tampered.json()["code"] == "VERIFICATION_NOT_FOUND"
 
 
 # --- API keys ---------------------------------------------------------------------------------
