@@ -406,8 +406,14 @@ class Blueprint(_Blueprint):
                 doc["description"] = f"{needs}.\n\n{doc['description']}".strip()
         elif "security" not in manual:
             doc["security"] = []
-        # gunicorn answers this itself (not an envelope) before the API sees the request.
-        add(414, "Request line over 4094 bytes: path and query too long")
+        # gunicorn answers this itself, as an HTML page, before the API sees the request.
+        if "414" not in documented:
+            documented.add("414")
+            responses[414] = {
+                "description": "Request line over 4094 bytes: path and query too long "
+                "(answered by the HTTP server as text/html, not in the envelope)",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            }
         add(429, "Rate limit exceeded (RATE_LIMITED), with Retry-After")
         add(503, "A dependency (queue, database) is unavailable; try again")
         return doc
