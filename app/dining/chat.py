@@ -61,7 +61,10 @@ class ChatRequestSchema(Schema):
     message = ma.fields.String(
         required=True,
         validate=validate.Length(min=1, max=kinds.MAX_MESSAGE),
-        metadata={"example": "romantic dinner Koramangala under 1500 no peanuts"},
+        metadata={
+            "example": "romantic dinner Koramangala under 1500 no peanuts",
+            "pattern": r"\S",  # not blank: _not_blank below
+        },
     )
     conversation_history = ma.fields.List(
         ma.fields.Nested(kinds.ChatTurnSchema),

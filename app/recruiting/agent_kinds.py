@@ -45,7 +45,10 @@ class JobFromPromptParams(Schema):
     prompt = ma.fields.String(
         required=True,
         validate=validate.Length(min=1, max=MAX_PROMPT),
-        metadata={"example": "We need a Senior Backend Engineer in NYC with Python and FastAPI"},
+        metadata={
+            "example": "We need a Senior Backend Engineer in NYC with Python and FastAPI",
+            "pattern": r"\S",  # not blank: _not_blank below
+        },
     )
 
     @ma.validates("prompt")
