@@ -93,7 +93,8 @@ def _http_exception(exc: HTTPException):
         merged: dict = {}
         for location, by_field in errors.items():
             if isinstance(by_field, dict):
-                merged.update(by_field)
+                # A multipart part without a name reaches webargs as the field None.
+                merged.update({str(field or "_body"): msgs for field, msgs in by_field.items()})
             else:  # a problem with the whole body, e.g. invalid JSON
                 merged[location] = by_field
         errors = merged

@@ -94,7 +94,7 @@
     const text = h("p", {});
     answer.append(text);
     const resp = await K.api.request("POST", D + "/chat", { message, conversation_history: history.slice(-6) },
-      { raw: true, headers: { Accept: "text/event-stream" } });
+      { raw: true, headers: { Accept: "text/event-stream", "X-User-ID": uid } });
     for await (const frame of sse(resp)) {
       const body = frame.data && frame.data.data !== undefined ? frame.data.data : frame.data;
       if (frame.name === "thinking") {
