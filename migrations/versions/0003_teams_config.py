@@ -46,14 +46,16 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     users = conn.execute(sa.text("SELECT id, org_id, role, created_at FROM users")).all()
+    # Untyped columns: the times are copied as the database returned them (a string on
+    # SQLite, a datetime on PostgreSQL), exactly as the users table stores them.
     memberships = sa.table(
         "memberships",
-        sa.column("id", sa.String),
-        sa.column("org_id", sa.String),
-        sa.column("user_id", sa.String),
-        sa.column("role", sa.String),
-        sa.column("created_at", UTC_DT),
-        sa.column("updated_at", UTC_DT),
+        sa.column("id"),
+        sa.column("org_id"),
+        sa.column("user_id"),
+        sa.column("role"),
+        sa.column("created_at"),
+        sa.column("updated_at"),
     )
     if users:
         op.bulk_insert(
