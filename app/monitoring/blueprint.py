@@ -29,7 +29,7 @@ def _plausible_path_ids():
 def public_read(fn):
     """Document a read that answers anyone, and more to a member who authenticates (a bad
     credential, when sent, is still a 401): security is optional (`{}` first)."""
-    from app.http import SECURITY
+    from app.openapi import SECURITY
 
     return blp.doc(security=[{}, *SECURITY])(fn)
 

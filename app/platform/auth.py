@@ -25,9 +25,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.db import get_engine, session_scope
-from app.http import ApiError, mark_auth, not_found
+from app.http import ApiError, not_found
 from app.models import ApiKey, Membership, Org, RevokedToken, User
 from app.models.platform import ROLES
+from app.openapi import mark_auth
 
 API_KEY_PREFIX = "kai_"
 LOCAL_EMAIL = "local@localhost"
