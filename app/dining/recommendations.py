@@ -63,7 +63,9 @@ class RecommendationsQuery(Schema):
     refresh = ma.fields.Boolean(load_default=False)
 
 
-class FeedItemSchema(Schema):
+class RestaurantFitSchema(Schema):
+    """A restaurant as a recommendation shows it: what it is, where, and how it fits."""
+
     id = ma.fields.String()
     name = ma.fields.String()
     cuisine_types = ma.fields.List(ma.fields.String())
@@ -74,6 +76,9 @@ class FeedItemSchema(Schema):
     lon = ma.fields.Float(allow_none=True)
     fit_score = ma.fields.Integer(metadata={"minimum": 0, "maximum": 100})
     fit_tags = ma.fields.List(ma.fields.String())
+
+
+class FeedItemSchema(RestaurantFitSchema):
     allergy_safe = ma.fields.Boolean()
     allergy_status = ma.fields.String(metadata={"enum": ["safe", "warning", "unknown"]})
     allergy_warning = ma.fields.String(allow_none=True)
@@ -91,18 +96,8 @@ class FeedSchema(Schema):
     task_id = ma.fields.String(allow_none=True)
 
 
-class ExpandRestaurantSchema(Schema):
-    id = ma.fields.String()
-    name = ma.fields.String()
-    cuisine_types = ma.fields.List(ma.fields.String())
-    price_tier = ma.fields.String(allow_none=True)
-    rating = ma.fields.Float(allow_none=True)
-    area = ma.fields.String(allow_none=True)
+class ExpandRestaurantSchema(RestaurantFitSchema):
     city = ma.fields.String(allow_none=True)
-    lat = ma.fields.Float(allow_none=True)
-    lon = ma.fields.Float(allow_none=True)
-    fit_score = ma.fields.Integer()
-    fit_tags = ma.fields.List(ma.fields.String())
     recommended = ma.fields.Boolean()
 
 
