@@ -36,7 +36,6 @@ from app.careers.schemas import (
 from app.db import session_scope
 from app.http import ApiError, Blueprint, paginate
 from app.models.careers import (
-    TRANSITIONS,
     Application,
     ApplicationEvent,
     Export,
@@ -439,6 +438,16 @@ def _application_detail(s, app_row: Application) -> dict:
     return {**detail, "history": history}
 
 
+def _event(row: Application, principal, at: datetime, **fields) -> ApplicationEvent:
+    return ApplicationEvent(
+        application_id=row.id,
+        changed_by=principal.caller,
+        changed_by_user_id=principal.user_id,
+        at=at,
+        **fields,
+    )
+
+
 @blp.route("/applications")
 class Applications(MethodView):
     @require("member")
@@ -463,7 +472,7 @@ class Applications(MethodView):
             )
             s.add(row)
             s.flush()
-            s.add(ApplicationEvent(application_id=row.id, to_status=row.status, at=now))
+            s.add(_event(row, principal, now, to_status=row.status))
             s.flush()
             return _application_detail(s, row)
 
@@ -512,31 +521,30 @@ class ApplicationById(MethodView):
     @blp.arguments(ApplicationUpdateSchema)
     @blp.response(200, ApplicationDetailSchema)
     def patch(self, body, application_id):
-        """Move an application along its pipeline and/or edit its notes."""
+        """Move an application to any status (forward, back a step, or reopened after
+        rejected / withdrawn; only a status that does not exist is a 400) and/or edit its
+        notes. The history records each move with who made it and the optional `note` (the
+        reason)."""
+        principal = current_principal()
         now = datetime.now(UTC)
         with session_scope() as s:
             row = get_scoped(s, Application, application_id, "application")
             new = body.get("status")
             if new is not None and new != row.status:
-                if new not in TRANSITIONS[row.status]:
-                    allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none (final)"
-                    raise ApiError(
-                        400,
-                        "VALIDATION_ERROR",
-                        "Invalid input",
-                        {"status": [f"Cannot go from {row.status} to {new}; allowed: {allowed}"]},
-                    )
+                # Any move is allowed (back a step, or reopening a rejected or withdrawn
+                # application); the schema refuses only a status that does not exist.
                 s.add(
-                    ApplicationEvent(
-                        application_id=row.id,
+                    _event(
+                        row,
+                        principal,
+                        now,
                         from_status=row.status,
                         to_status=new,
                         note=body.get("note"),
-                        at=now,
                     )
                 )
-                if new == "applied":
-                    row.applied_at = now
+                if new == "applied" and row.applied_at is None:
+                    row.applied_at = now  # moving back to applied keeps the first time
                 elif row.applied_at and row.first_response_at is None and new in stats.RESPONSES:
                     row.first_response_at = now
                 row.status = new

@@ -159,7 +159,7 @@ class ApplicationUpdateSchema(Schema):
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=10_000))
     note = ma.fields.String(
         validate=validate.Length(max=2_000),
-        metadata={"description": "Recorded with the status change"},
+        metadata={"description": "Why: recorded in the history with the status change"},
     )
 
 
@@ -170,7 +170,12 @@ class ApplicationQuerySchema(Schema):
 class ApplicationEventSchema(Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
-    note = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True, metadata={"description": "The reason given"})
+    changed_by = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Who: `user:<id>`, `api_key:<id>` or `local:<id>`"},
+    )
+    changed_by_user_id = ma.fields.String(allow_none=True)
     at = ma.fields.DateTime()
 
 

@@ -129,6 +129,8 @@ class Export(IdMixin, PersonalMixin, TimestampMixin, Base):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+# The pipeline, in funnel order. An application may move between any two statuses (back a
+# step, or reopened after rejected / withdrawn); the history keeps each move.
 APPLICATION_STATUSES = (
     "saved",
     "applied",
@@ -139,17 +141,6 @@ APPLICATION_STATUSES = (
     "rejected",
     "withdrawn",
 )
-# The pipeline: forward along the funnel, or out to a terminal outcome.
-TRANSITIONS = {
-    "saved": {"applied", "withdrawn"},
-    "applied": {"screening", "interviewing", "offer", "rejected", "withdrawn"},
-    "screening": {"interviewing", "offer", "rejected", "withdrawn"},
-    "interviewing": {"offer", "rejected", "withdrawn"},
-    "offer": {"accepted", "rejected", "withdrawn"},
-    "accepted": set(),
-    "rejected": set(),
-    "withdrawn": set(),
-}
 
 
 class Application(IdMixin, PersonalMixin, TimestampMixin, Base):
@@ -176,7 +167,13 @@ class ApplicationEvent(IdMixin, Base):
     )
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16), nullable=False)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the optional reason for the move
+    # Who moved it: the principal (`user:<id>`, `api_key:<id>`, `local:<id>`) and its user.
+    # Empty on events recorded before this was kept (revision 0004).
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_by_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

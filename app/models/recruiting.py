@@ -42,8 +42,8 @@ JOB_STATUSES = ("draft", "open", "on_hold", "closed", "filled")
 EMPLOYMENT_TYPES = ("Full-time", "Part-time", "Contract", "Temporary", "Internship")
 REMOTE_OPTIONS = ("On-site", "Hybrid", "Remote")
 
-# The pipeline: forward through the funnel (stages may be skipped), or out to rejected /
-# withdrawn from any open stage; hired, rejected and withdrawn are final.
+# The pipeline, in funnel order. An application may move between any two statuses (back a
+# step, or reopened after rejected / withdrawn); each move is kept in its history.
 APPLICATION_STAGES = ("sourced", "screening", "interviewing", "offer", "hired")
 APPLICATION_OUTCOMES = ("rejected", "withdrawn")
 APPLICATION_STATUSES = APPLICATION_STAGES + APPLICATION_OUTCOMES

@@ -79,14 +79,12 @@ class ApplicationById(MethodView):
     @require("member")
     @blp.arguments(ApplicationPatchSchema)
     @blp.response(200, ApplicationOutSchema)
-    @blp.alt_response(
-        409, schema=ErrorEnvelopeSchema, description="A status move the pipeline does not allow"
-    )
     def patch(self, body, application_id):
-        """Move an application along the pipeline (sourced → screening → interviewing → offer
-        → hired, stages may be skipped; rejected / withdrawn from any open stage; hired,
-        rejected and withdrawn are final: 409) or change its source, fit_score, notes.
-        `reason` is kept with the change in the history."""
+        """Move an application to any status of the pipeline (sourced → screening →
+        interviewing → offer → hired, rejected, withdrawn): forward, back a step, or reopened
+        after rejected / withdrawn; only a status that does not exist is refused (400). Or
+        change its source, fit_score, notes. Who made the change and the optional `reason`
+        are kept in the history."""
         with session_scope() as s:
             app = get_scoped(
                 s, Application, record_id(application_id, "application"), "application"

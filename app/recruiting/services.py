@@ -7,12 +7,7 @@ from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.http import ApiError, not_found
-from app.models.recruiting import (
-    APPLICATION_OUTCOMES,
-    APPLICATION_STAGES,
-    Application,
-    ApplicationEvent,
-)
+from app.models.recruiting import Application, ApplicationEvent
 from app.platform.auth import Principal
 
 SEED_DEFAULT_LIMIT = 50
@@ -77,14 +72,6 @@ def order_salary(job) -> None:
 # --- applications ---------------------------------------------------------------------------
 
 
-def allowed_moves(status: str) -> tuple[str, ...]:
-    """Forward through the funnel (stages may be skipped) or out; final states stay final."""
-    if status not in APPLICATION_STAGES or status == "hired":
-        return ()
-    later = APPLICATION_STAGES[APPLICATION_STAGES.index(status) + 1 :]
-    return later + APPLICATION_OUTCOMES
-
-
 def _event(app: Application, principal: Principal, **fields) -> ApplicationEvent:
     return ApplicationEvent(
         application_id=app.id,
@@ -121,16 +108,11 @@ def create_application(s, principal: Principal, body: dict) -> Application:
 
 
 def update_application(s, principal: Principal, app: Application, body: dict) -> Application:
+    # Any move is allowed (back a step, or reopening a rejected or withdrawn application),
+    # as in Odoo Recruitment: the schema refuses only a status that does not exist, and the
+    # history keeps who moved it and why.
     reason = body.pop("reason", None)
     new_status = body.get("status", app.status)
-    if new_status != app.status and new_status not in allowed_moves(app.status):
-        moves = ", ".join(allowed_moves(app.status)) or "none (final)"
-        raise ApiError(
-            409,
-            "CONFLICT",
-            f"An application cannot move from {app.status} to {new_status}",
-            {"status": [f"From {app.status}: {moves}."]},
-        )
     before = app.status
     changes = apply_changes(app, body)
     if not changes:

@@ -52,11 +52,7 @@ def test_status_moves_along_the_pipeline_and_history_says_who_and_when(api):
     url = f"{R}/applications/{app['id']}"
     assert patch(api, url, json={"status": "screening"}).status_code == 200
     assert patch(member, url, json={"status": "offer", "reason": "Great loop"}).status_code == 200
-    resp = patch(api, url, json={"status": "screening"})
-    assert error_of(resp, 409)["errors"]["status"] == ["From offer: hired, rejected, withdrawn."]
     assert patch(api, url, json={"status": "hired", "fit_score": 95}).status_code == 200
-    final = patch(api, url, json={"status": "rejected"})
-    assert error_of(final, 409)["errors"]["status"] == ["From hired: none (final)."]
 
     history = api.get(f"{url}/history").json()["data"]
     moves = [(h["from_status"], h["to_status"]) for h in history]
@@ -67,6 +63,39 @@ def test_status_moves_along_the_pipeline_and_history_says_who_and_when(api):
     assert history[1]["changed_by"] == f"user:{api.user['id']}"
     assert history[3]["changes"] == {"fit_score": [None, 95]}
     assert all(h["at"] for h in history)
+
+
+def test_status_moves_back_and_a_closed_application_reopens_with_the_reason(api):
+    job, cand = make_job(api), make_candidate(api)
+    app = make_application(api, job["id"], cand["id"], status="offer")
+    url = f"{R}/applications/{app['id']}"
+    back = patch(api, url, json={"status": "interviewing", "reason": "One more panel"})
+    assert back.status_code == 200 and back.json()["data"]["status"] == "interviewing"
+    assert patch(api, url, json={"status": "rejected"}).status_code == 200
+    reopened = patch(api, url, json={"status": "screening", "reason": "Role reopened"})
+    assert reopened.status_code == 200 and reopened.json()["data"]["status"] == "screening"
+    assert patch(api, url, json={"status": "hired"}).status_code == 200
+    assert patch(api, url, json={"status": "offer"}).status_code == 200
+
+    history = api.get(f"{url}/history").json()["data"]
+    assert [(h["from_status"], h["to_status"], h["note"]) for h in history[1:]] == [
+        ("offer", "interviewing", "One more panel"),
+        ("interviewing", "rejected", None),
+        ("rejected", "screening", "Role reopened"),
+        ("screening", "hired", None),
+        ("hired", "offer", None),
+    ]
+    assert {h["changed_by"] for h in history} == {f"user:{api.user['id']}"}
+
+
+def test_a_status_that_does_not_exist_is_400_and_changes_nothing(api):
+    job, cand = make_job(api), make_candidate(api)
+    app = make_application(api, job["id"], cand["id"])
+    url = f"{R}/applications/{app['id']}"
+    resp = patch(api, url, json={"status": "ghosted", "reason": "?"})
+    assert "status" in error_of(resp, 400)["errors"]
+    assert api.get(url).json()["data"]["status"] == "sourced"
+    assert len(api.get(f"{url}/history").json()["data"]) == 1
 
 
 def test_rejected_or_withdrawn_from_any_open_stage(api):
