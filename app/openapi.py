@@ -98,10 +98,27 @@ def names_records(doc, parameters) -> bool:
 
 def body_required_only_if_fields_are(doc) -> None:
     """A body whose fields are all optional may be left out (the server reads it as {}): say
-    so, rather than promise a 400 for a missing body that nothing checks."""
+    so, rather than promise a 400 for a missing body that nothing checks. A schema whose
+    ``Meta.openapi`` is a `oneOf` of branches that each require a field needs its body."""
     body = _body_schema(doc)
-    if body is not None and not any(f.required for f in body.load_fields.values()):
+    if body is None or any(f.required for f in body.load_fields.values()):
+        return
+    override = getattr(getattr(type(body), "Meta", None), "openapi", None) or {}
+    branches = override.get("oneOf") or [{}]
+    if not all(branch.get("required") for branch in branches):
         doc["requestBody"]["required"] = False
+
+
+def field_properties(schema_cls) -> dict:
+    """The JSON schema of each field of a marshmallow schema, as the document would state it
+    (for a ``Meta.openapi`` that restates a schema's fields in `oneOf` branches)."""
+    from apispec.ext.marshmallow.openapi import OpenAPIConverter
+
+    converter = OpenAPIConverter("3.0.3", lambda _schema: None, None)
+    return {
+        field.data_key or name: converter.field2property(field)
+        for name, field in schema_cls().load_fields.items()
+    }
 
 
 def error_content(api) -> dict:

@@ -9,16 +9,12 @@ from flask import request, send_file
 from flask.views import MethodView
 from sqlalchemy import exists, or_, select, update
 
-from app.careers import kinds, stats
+from app.careers import kinds
+from app.careers.blueprint import blp
 from app.careers.rules import RESUME_FORMATS, detect_format
 from app.careers.schemas import (
     AnalysisSchema,
     AnalyzeRequestSchema,
-    ApplicationCreateSchema,
-    ApplicationDetailSchema,
-    ApplicationQuerySchema,
-    ApplicationSchema,
-    ApplicationUpdateSchema,
     ExportRequestSchema,
     ImportRequestSchema,
     JobQuerySchema,
@@ -27,17 +23,14 @@ from app.careers.schemas import (
     ResumeSchema,
     SavedSearchSchema,
     SearchRequestSchema,
-    StatsSchema,
     TailoredDetailSchema,
     TailoredQuerySchema,
     TailoredSchema,
     TailorRequestSchema,
 )
 from app.db import session_scope
-from app.http import ApiError, Blueprint, paginate
+from app.http import ApiError, paginate
 from app.models.careers import (
-    Application,
-    ApplicationEvent,
     Export,
     JobAnalysis,
     JobPosting,
@@ -49,13 +42,6 @@ from app.models.careers import (
 from app.platform import task_service
 from app.platform.auth import current_principal, get_scoped, require, scoped
 from app.platform.task_routes import TaskSchema
-
-blp = Blueprint(
-    "careers",
-    __name__,
-    url_prefix="/api/v1/careers",
-    description="Careers: a job seeker's assistant (seed 000)",
-)
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -425,136 +411,6 @@ def download_export(export_id):
     )
 
 
-# --- applications -------------------------------------------------------------------------------
-
-
-def _application_detail(s, app_row: Application) -> dict:
-    history = s.scalars(
-        select(ApplicationEvent)
-        .where(ApplicationEvent.application_id == app_row.id)
-        .order_by(ApplicationEvent.at, ApplicationEvent.id)
-    ).all()
-    detail = {c: getattr(app_row, c) for c in ApplicationSchema().fields}
-    return {**detail, "history": history}
-
-
-def _event(row: Application, principal, at: datetime, **fields) -> ApplicationEvent:
-    return ApplicationEvent(
-        application_id=row.id,
-        changed_by=principal.caller,
-        changed_by_user_id=principal.user_id,
-        at=at,
-        **fields,
-    )
-
-
-@blp.route("/applications")
-class Applications(MethodView):
-    @require("member")
-    @blp.arguments(ApplicationCreateSchema)
-    @blp.response(201, ApplicationDetailSchema)
-    def post(self, body):
-        """Start tracking an application to one of your job postings."""
-        principal = current_principal()
-        now = datetime.now(UTC)
-        with session_scope() as s:
-            job = get_scoped(s, JobPosting, body["job_id"], "job")
-            row = Application(
-                org_id=principal.org_id,
-                owner_id=principal.user_id,
-                job_id=job.id,
-                title=job.title,
-                company=job.company,
-                status=body["status"],
-                notes=body["notes"],
-                updated_at=now,
-                applied_at=now if body["status"] == "applied" else None,
-            )
-            s.add(row)
-            s.flush()
-            s.add(_event(row, principal, now, to_status=row.status))
-            s.flush()
-            return _application_detail(s, row)
-
-    @require("viewer")
-    @blp.arguments(ApplicationQuerySchema, location="query")
-    @blp.response(200, ApplicationSchema(many=True))
-    @blp.paginate()
-    def get(self, query, pagination_parameters):
-        """Your applications, most recently updated first."""
-        stmt = scoped(select(Application), Application)
-        if query.get("status"):
-            stmt = stmt.where(Application.status == query["status"])
-        order = (Application.updated_at.desc(), Application.id)
-        return paginate(stmt, pagination_parameters, *order)
-
-
-@blp.route("/applications/stats", methods=["GET"])
-@require("viewer")
-@blp.response(200, StatsSchema)
-def application_stats():
-    """Counts by status, response rate, median days to first response, per week, funnel."""
-    with session_scope() as s:
-        apps = s.scalars(scoped(select(Application), Application)).all()
-        events = (
-            s.execute(
-                select(ApplicationEvent.application_id, ApplicationEvent.to_status).where(
-                    ApplicationEvent.application_id.in_([a.id for a in apps])
-                )
-            ).all()
-            if apps
-            else []
-        )
-    return stats.application_stats(apps, events, datetime.now(UTC))
-
-
-@blp.route("/applications/<application_id>")
-class ApplicationById(MethodView):
-    @require("viewer")
-    @blp.response(200, ApplicationDetailSchema)
-    def get(self, application_id):
-        """An application with its status history."""
-        with session_scope() as s:
-            return _application_detail(s, get_scoped(s, Application, application_id, "application"))
-
-    @require("member")
-    @blp.arguments(ApplicationUpdateSchema)
-    @blp.response(200, ApplicationDetailSchema)
-    def patch(self, body, application_id):
-        """Move an application to any status (forward, back a step, or reopened after
-        rejected / withdrawn; only a status that does not exist is a 400) and/or edit its
-        notes. The history records each move with who made it and the optional `note` (the
-        reason)."""
-        principal = current_principal()
-        now = datetime.now(UTC)
-        with session_scope() as s:
-            row = get_scoped(s, Application, application_id, "application")
-            new = body.get("status")
-            if new is not None and new != row.status:
-                # Any move is allowed (back a step, or reopening a rejected or withdrawn
-                # application); the schema refuses only a status that does not exist.
-                s.add(
-                    _event(
-                        row,
-                        principal,
-                        now,
-                        from_status=row.status,
-                        to_status=new,
-                        note=body.get("note"),
-                    )
-                )
-                if new == "applied" and row.applied_at is None:
-                    row.applied_at = now  # moving back to applied keeps the first time
-                elif row.applied_at and row.first_response_at is None and new in stats.RESPONSES:
-                    row.first_response_at = now
-                row.status = new
-            if "notes" in body:
-                row.notes = body["notes"]
-            row.updated_at = now
-            s.flush()
-            return _application_detail(s, row)
-
-
 # --- profile ------------------------------------------------------------------------------------
 
 
@@ -581,3 +437,7 @@ class ProfileResource(MethodView):
             else:
                 row.data, row.updated_at = data, datetime.now(UTC)
         return data
+
+
+# Route modules that register on ``blp``: importing them here makes them part of the API.
+from app.careers import application_routes  # noqa: E402, F401, I001

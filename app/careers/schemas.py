@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -16,6 +18,7 @@ from app.careers.kinds import (
 )
 from app.http import Schema
 from app.models.careers import APPLICATION_STATUSES
+from app.openapi import field_properties
 
 REMOTE_PREFERENCES = ("remote", "hybrid", "onsite", "any")
 
@@ -146,12 +149,89 @@ class TailoredQuerySchema(Schema):
 # --- applications -------------------------------------------------------------------------------
 
 
-class ApplicationCreateSchema(Schema):
-    job_id = ma.fields.String(required=True)
+# The same rule for the server and the document: no spaces or control characters, spelled as
+# ranges both regex dialects read alike; the server anchors with \Z (Python's $ also matches
+# before a final newline).
+URL_PATTERN = r"^https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*$"
+_URL_RE = re.compile(r"https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*\Z")
+
+
+class ManualJobSchema(Schema):
+    """A job found anywhere (a friend's e-mail, a company's own site): it becomes a job record
+    with source `manual`, which analysis and tailoring use like any other."""
+
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    company = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = ma.fields.String(
+        required=True,
+        validate=[validate.Length(max=1000), validate.Regexp(_URL_RE, error="An http(s) URL.")],
+        metadata={
+            "description": "Where the posting is, http(s) (kept as the job's `apply_url`)",
+            "pattern": URL_PATTERN,
+        },
+    )
+    description = ma.fields.String(load_default="", validate=validate.Length(max=100_000))
+
+
+class _ApplicationFields(Schema):
     status = ma.fields.String(load_default="saved", validate=validate.OneOf(("saved", "applied")))
     notes = ma.fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=10_000)
     )
+
+
+class ApplicationCreateSchema(_ApplicationFields):
+    """Either `job_id` (one of your job records) or `job` (a free-form job), not both."""
+
+    job_id = ma.fields.String(validate=validate.Length(min=1, max=36))
+    job = ma.fields.Nested(ManualJobSchema)
+
+    @ma.validates_schema
+    def _one_job(self, data, **_kwargs):
+        if ("job_id" in data) == ("job" in data):
+            message = "Give either job_id (one of your jobs) or job (a free-form job)"
+            raise ma.ValidationError({"job_id": [message]})
+
+    class Meta(Schema.Meta):
+        openapi: dict | None = None  # set below: the document states "one of the two"
+
+
+def _application_create_document() -> dict:
+    common = field_properties(_ApplicationFields)
+    job = {
+        "type": "object",
+        "properties": field_properties(ManualJobSchema),
+        "required": ["title", "company", "url"],
+        "additionalProperties": False,
+    }
+    job_id = field_properties(ApplicationCreateSchema)["job_id"]
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"job_id": job_id, **common},
+                "required": ["job_id"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"job": job, **common},
+                "required": ["job"],
+                "additionalProperties": False,
+            },
+        ],
+        "example": {
+            "job": {
+                "title": "Backend Engineer",
+                "company": "Acme",
+                "url": "https://acme.example/careers/42",
+            },
+            "status": "applied",
+        },
+    }
+
+
+ApplicationCreateSchema.Meta.openapi = _application_create_document()
 
 
 class ApplicationUpdateSchema(Schema):

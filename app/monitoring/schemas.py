@@ -18,6 +18,7 @@ from app.models.monitoring import (
     ROLLUP_PERIODS,
     VISIBILITIES,
 )
+from app.openapi import field_properties
 
 ID = validate.Length(min=1, max=36)
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
@@ -162,24 +163,13 @@ ADDRESS_RULE = (
 )
 
 
-def _field_properties(schema_cls: type[Schema]) -> dict:
-    """The JSON schema of each field of a marshmallow schema, as the document would state it."""
-    from apispec.ext.marshmallow.openapi import OpenAPIConverter
-
-    converter = OpenAPIConverter("3.0.3", lambda _schema: None, None)
-    return {
-        field.data_key or name: converter.field2property(field)
-        for name, field in schema_cls().load_fields.items()
-    }
-
-
 def one_of_by(
     schema_cls: type[Schema], key: str, variants: dict[str, dict], required: tuple = ()
 ) -> dict:
     """A `oneOf` of ``schema_cls``'s body, one branch per value of ``key``, each with its own
     property overrides (``variants[value]``): the document states a rule across fields that
     marshmallow checks in code."""
-    common = _field_properties(schema_cls)
+    common = field_properties(schema_cls)
     return {
         "oneOf": [
             {
@@ -299,7 +289,7 @@ ResourcePatchSchema.Meta.openapi = one_of_by(
 ResourcePatchSchema.Meta.openapi["oneOf"].append(
     {
         "type": "object",
-        "properties": _field_properties(ResourcePatchSchema),
+        "properties": field_properties(ResourcePatchSchema),
         "not": {"required": ["resourceType", "target"]},
         "additionalProperties": False,
     }
