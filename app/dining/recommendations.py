@@ -76,6 +76,16 @@ class RestaurantFitSchema(Schema):
     lon = ma.fields.Float(allow_none=True)
     fit_score = ma.fields.Integer(metadata={"minimum": 0, "maximum": 100})
     fit_tags = ma.fields.List(ma.fields.String())
+    distance_km = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "From the user's location; null when either has none."},
+    )
+    distance_decided = ma.fields.Boolean(
+        metadata={
+            "description": "True when closeness, not fit, earned the place its rank: the "
+            "fit alone would have listed it lower or not at all (fit_tags say so too)."
+        }
+    )
 
 
 class FeedItemSchema(RestaurantFitSchema):
@@ -193,6 +203,9 @@ def guarded(items: list[dict], allergies: list[guard.Allergy], limit: int, s) ->
                 "lon": row.lon,
                 "fit_score": item["fit_score"],
                 "fit_tags": item["fit_tags"],
+                # Feeds built before distance was stored have neither: unknown, not decided.
+                "distance_km": item.get("distance_km"),
+                "distance_decided": item.get("distance_decided", False),
                 "allergy_safe": verdict.safe,
                 "allergy_status": verdict.status,
                 "allergy_warning": verdict.allergy_warning,

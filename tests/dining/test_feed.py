@@ -219,3 +219,36 @@ def _has_feed(uid: str) -> bool:
     with session_scope() as s:
         user = s.scalar(select(DiningUser).where(DiningUser.uid == uid))
         return bool(s.scalar(select(func.count()).where(Feed.user_id == user.id)))
+
+
+def test_the_feed_knows_where_the_user_is(service):
+    """Distances shown per restaurant, the user's own limit kept, closeness said aloud."""
+    near = add_restaurant(
+        service.org_id, name="Corner Taqueria", cuisines=["Mexican"], rating=3.5,
+        lat=22.1500, lon=-100.9750,
+    )  # fmt: skip
+    italian = add_restaurant(
+        service.org_id, name="Trattoria Lontana", cuisines=["Italian"], rating=4.8,
+        lat=22.1500, lon=-100.8800,
+    )  # fmt: skip
+    add_restaurant(
+        service.org_id, name="Other City Bistro", cuisines=["Italian"], rating=4.9,
+        lat=18.9200, lon=-99.2300,
+    )  # fmt: skip
+    uid = new_uid()
+    assert service.post(f"{BASE}/users/{uid}", json={}).status_code == 201
+    prefs = {
+        "cuisine_affinity": ["Italian"],
+        "location": {"lat": 22.15, "lon": -100.98},
+        "max_distance_km": 20,
+    }
+    resp = service.request("PATCH", f"{BASE}/users/{uid}/preferences", json=prefs)
+    assert resp.status_code == 200, resp.text
+    data = feed(service, uid).json()["data"]
+    by_id = {r["id"]: r for r in data["restaurants"]}
+    assert set(by_id) == {near, italian}  # the other city is past the user's 20 km
+    assert 0.4 < by_id[near]["distance_km"] < 0.6
+    assert 10 < by_id[italian]["distance_km"] < 11
+    assert [r["id"] for r in data["restaurants"]] == [near, italian]
+    assert by_id[near]["distance_decided"] is True and by_id[italian]["distance_decided"] is False
+    assert any("for being close" in tag for tag in by_id[near]["fit_tags"])

@@ -23,6 +23,8 @@ from workers.dining.chat import (
     from_llm,
     prompt,
 )
+from workers.dining.proximity import DEFAULT as DEFAULT_DECAY
+from workers.dining.proximity import Decay
 from workers.dining.ranking import norm
 from workers.llm import LLMError
 
@@ -153,17 +155,19 @@ def answer(ranker, profile, message: str, history, client=None, report=None) -> 
         message=f"AllergyGuard: {warned} warning{'s' if warned != 1 else ''} flagged, "
         f"{excluded} excluded",
     )
-    out = payload(query, results, relaxed, excluded)
+    out = payload(query, results, relaxed, excluded, ranker.decay)
     if notice:
         out["notice"] = notice
     return out
 
 
-def payload(query: Query, results, relaxed: list[str], excluded: int) -> dict:
+def payload(
+    query: Query, results, relaxed: list[str], excluded: int, decay: Decay = DEFAULT_DECAY
+) -> dict:
     restaurants, warnings = [], []
     for r in results:
         item = r.as_item()
-        item["radar_scores"] = detail.radar(r.place, None, r.km)
+        item["radar_scores"] = detail.radar(r.place, None, r.km, decay=decay)
         item["ai_summary"] = detail.summary(r.place, r.tags, r.verdict)
         restaurants.append(item)
         for w in r.verdict.warnings:

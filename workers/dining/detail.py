@@ -9,13 +9,14 @@ Radar scores (0–100), each derived from data, 50 when nothing is known:
 - ambiance: 40 + 20 per ambience or vibe tag the place has (at most 3 count), + 20 when one of
   them is a vibe the user asked for;
 - value: the rating relative to the price: rating × 20 + 15 × (2.5 − price tier), clamped;
-- location: exp(−km / 5) × 100 from the user's location; 50 without one.
+- location: exp(−km / s) × 100 from the user's location, ``s`` the org's fitted distance
+  decay (:mod:`workers.dining.proximity`); 50 without one.
 """
 
 from __future__ import annotations
 
-import math
-
+from workers.dining.proximity import DEFAULT as DEFAULT_DECAY
+from workers.dining.proximity import Decay
 from workers.dining.ranking import PRICE_SYMBOLS, Place, Profile, vibe_of
 
 RADAR_METHOD = {
@@ -23,7 +24,7 @@ RADAR_METHOD = {
     "service": "source service rating, else mean user rating, else rating",
     "ambiance": "40 + 20 per ambience tag (max 3) + 20 for a vibe the user wants",
     "value": "rating × 20 + 15 × (2.5 − price tier)",
-    "location": "exp(−km / 5) × 100 from the user's location",
+    "location": "exp(−km / s) × 100 from the user's location, s the fitted distance decay",
 }
 
 
@@ -37,6 +38,7 @@ def radar(
     km: float | None = None,
     user_rating: float | None = None,  # mean rating_unit (0..1) over the org's users
     attributes: dict | None = None,
+    decay: Decay = DEFAULT_DECAY,
 ) -> dict[str, int]:
     attributes = attributes or {}
     rating = place.rating
@@ -56,7 +58,7 @@ def radar(
         value = rating * 20
     else:
         value = 50
-    location = 100 * math.exp(-km / 5.0) if km is not None else 50
+    location = 100 * float(decay.closeness(km)) if km is not None else 50
     return {
         "ambiance": _clamp(ambiance),
         "service": _clamp(service if service is not None else 50),

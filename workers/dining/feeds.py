@@ -23,6 +23,7 @@ from app import metrics
 from app.db import session_scope
 from app.dining import guard
 from app.models.dining import DiningUser, Feed, Interaction, MenuItem, Restaurant
+from workers.dining import proximity
 from workers.dining.collab import ItemItem, signal
 from workers.dining.ranking import Catalog, Place, Profile, Ranker
 
@@ -180,7 +181,36 @@ def _build_ranker(s, org_id: str) -> Ranker:
     triples = [
         (users[u], catalog.index[r], w) for (u, r), w in likings.items() if r in catalog.index
     ]
-    return Ranker(catalog, ItemItem.fit(triples, catalog.n))
+    return Ranker(catalog, ItemItem.fit(triples, catalog.n), org_decay(s, org_id, catalog))
+
+
+# Interactions that say the user went to the place: where they chose to eat, whatever they
+# thought of it (a poor rating is still a trip made).
+_WENT = ("rated", "visited", "liked")
+
+
+def org_decay(s, org_id: str, catalog: Catalog) -> proximity.Decay:
+    """The org's distance decay, fitted on where its located users went to eat."""
+    went = s.execute(
+        select(Interaction.user_id, Interaction.restaurant_id)
+        .where(Interaction.org_id == org_id, Interaction.kind.in_(_WENT))
+        .distinct()
+        .order_by(Interaction.user_id, Interaction.restaurant_id)
+    ).all()
+    went = [(u, catalog.index[r]) for u, r in went if r in catalog.index]
+    if len(went) < proximity.MIN_PAIRS:
+        return proximity.DEFAULT
+    where = {}
+    for uid, prefs in s.execute(
+        select(DiningUser.id, DiningUser.preferences).where(DiningUser.org_id == org_id)
+    ):
+        p = Profile.from_preferences(uid, prefs)
+        if p.lat is not None and p.lon is not None:
+            where[uid] = (p.lat, p.lon)
+    choices = [(*where[u], i) for u, i in went if u in where]
+    decay = proximity.fit_choices(choices, catalog.lat, catalog.lon)
+    log.info("dining_distance_decay_fitted", extra={"org_id": org_id, **decay.as_dict()})
+    return decay
 
 
 def org_likings(s, org_id: str) -> dict[tuple[str, str], float]:
@@ -218,7 +248,13 @@ def feed_items(ranker: Ranker, profile: Profile, limit: int = FEED_SIZE) -> list
     """What a feed stores per restaurant: the ranking's own word only. Names, prices and the
     guard's verdict are read fresh when the feed is served (10,000 feeds stay small)."""
     return [
-        {"id": scored.place.id, "fit_score": scored.fit_score, "fit_tags": scored.tags}
+        {
+            "id": scored.place.id,
+            "fit_score": scored.fit_score,
+            "fit_tags": scored.tags,
+            "distance_km": None if scored.km is None else round(scored.km, 2),
+            "distance_decided": scored.distance_decided,
+        }
         for scored in ranker.rank(profile, limit)
     ]
 

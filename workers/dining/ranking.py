@@ -11,7 +11,7 @@ cuisine    0.22    1 if a cuisine is in the user's affinities, else 0.2 (0.5 wit
 collab     0.20    what similar users liked (:mod:`workers.dining.collab`)
 taste      0.12    cosine of the place's cuisines with those of places the user liked
 price      0.12    1 within price comfort, 0.5 one tier away, 0 further
-distance   0.12    exp(-km / 5) from the user's location
+distance   0.12    exp(-km / s), s the org's fitted decay scale (:mod:`.proximity`)
 vibe       0.10    share of the user's vibes the place's ambience and tags match
 quality    0.12    rating / 5 (0.5 when unknown)
 =========  ======  ====================================================================
@@ -20,6 +20,13 @@ A cuisine the user avoids multiplies the score by 0.4; a place the user already 
 (a feed is for discovery) and one they dismissed or rated poorly is left out. Restaurants the
 allergen guard blocks are removed before ranking, and every result is assessed again by the
 guard (``app.dining.guard``), which has the last word.
+
+For a user with a location, the order is the fit times the distance weight of
+:mod:`.proximity` (people mostly eat near where they are; the fit decides among places at a
+similar distance), within ``max_distance_km`` when the user set one, else within the org's
+default radius while that leaves enough places. ``fit_score`` stays the fit alone, and a
+result ranked above a better fit (or listed at all) only for being close says so
+(``distance_decided``).
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from app.dining import guard
 from app.dining.allergens import normalize_cuisine
 from app.dining.guard import AllergenFacts, Allergy
 from workers.dining.collab import ItemItem
+from workers.dining.proximity import DEFAULT as DEFAULT_DECAY
+from workers.dining.proximity import Decay, haversine_km
 
 WEIGHTS = {
     "cuisine": 0.22,
@@ -46,7 +55,6 @@ WEIGHTS = {
 }
 AVERSION_FACTOR = 0.4
 REVISIT_FACTOR = 0.85
-DISTANCE_SCALE_KM = 5.0
 PRICE_SYMBOLS = {1: "$", 2: "$$", 3: "$$$", 4: "$$$$"}
 _PRICE_WORDS = {"low": 1, "cheap": 1, "budget": 1, "medium": 2, "moderate": 2, "high": 3}
 
@@ -113,6 +121,7 @@ class Profile:
     lon: float | None = None
     allergies: list[Allergy] = field(default_factory=list)
     history: dict[str, float] = field(default_factory=dict)  # place id → liking in -1..1
+    max_km: float | None = None  # the user's own limit (preferences.max_distance_km)
 
     @classmethod
     def from_preferences(cls, uid, prefs: dict | None, allergies=(), history=None) -> Profile:
@@ -130,6 +139,7 @@ class Profile:
             lon=_float(lon),
             allergies=list(allergies),
             history=dict(history or {}),
+            max_km=_float(prefs.get("max_distance_km")),
         )
 
 
@@ -155,6 +165,7 @@ class Scored:
     tags: list[str]
     verdict: guard.Verdict
     km: float | None = None
+    distance_decided: bool = False  # its rank is its closeness's doing, not its fit's
 
     @property
     def fit_score(self) -> int:
@@ -174,6 +185,8 @@ class Scored:
             "lon": p.lon,
             "fit_score": self.fit_score,
             "fit_tags": self.tags,
+            "distance_km": None if self.km is None else round(self.km, 2),
+            "distance_decided": self.distance_decided,
             "allergy_safe": v.safe,
             "allergy_status": v.status,
             "allergy_warning": v.allergy_warning,
@@ -248,9 +261,12 @@ class Catalog:
 
 
 class Ranker:
-    def __init__(self, catalog: Catalog, collab: ItemItem | None = None):
+    def __init__(
+        self, catalog: Catalog, collab: ItemItem | None = None, decay: Decay = DEFAULT_DECAY
+    ):
         self.catalog = catalog
         self.collab = collab
+        self.decay = decay
 
     def signals(self, profile: Profile, extra_vibes: Iterable[str] = ()) -> dict[str, np.ndarray]:
         """Each available signal as an array over the catalog."""
@@ -276,7 +292,7 @@ class Ranker:
             out["price"] = np.where(np.isnan(cat.price), 0.5, price)
         if profile.lat is not None and profile.lon is not None:
             km = haversine_km(profile.lat, profile.lon, cat.lat, cat.lon)
-            out["distance"] = np.where(np.isnan(km), 0.3, np.exp(-km / DISTANCE_SCALE_KM))
+            out["distance"] = np.where(np.isnan(km), 0.3, self.decay.closeness(km))
             out["_km"] = km
         vibes = set(profile.vibes) | {v for v in map(vibe_of, extra_vibes) if v}
         if vibes:
@@ -327,7 +343,13 @@ class Ranker:
             i = cat.index.get(pid)
             if i is not None and w < 0:
                 allowed[i] = False
-        masked = np.where(allowed, score, -1.0)
+        order, by_fit = score, None
+        if km is not None:
+            allowed &= self._reach(profile, km, allowed, limit)
+            order = score * self.decay.weight(km)
+            # What the fit alone would have listed: the rest are here for being close.
+            by_fit = set(_top(np.where(allowed, score, -1.0), min(limit, cat.n)).tolist())
+        masked = np.where(allowed, order, -1.0)
         # Sorting a few more than asked is enough unless the guard drops many of them.
         k = min(cat.n, 2 * limit + 16)
         while True:
@@ -340,8 +362,32 @@ class Ranker:
                     continue
                 results.append(self._scored(profile, i, score, sig, km, aversion, verdict))
             if len(results) >= limit or k >= cat.n:
-                return results
+                return self._mark_distance_decided(results, by_fit)
             k = min(cat.n, 4 * k)
+
+    def _mark_distance_decided(self, results: list[Scored], by_fit) -> list[Scored]:
+        """Distance decided a place's rank when the fit alone would not have listed it, or
+        would have put a place listed below it higher."""
+        if by_fit is None:
+            return results
+        best_below = -1.0
+        for scored in reversed(results):
+            i = self.catalog.index[scored.place.id]
+            if i not in by_fit or scored.score < best_below:
+                scored.distance_decided = True
+                scored.tags = explain_distance(scored.tags, scored.km)
+            best_below = max(best_below, scored.score)
+        return results
+
+    def _reach(self, profile: Profile, km: np.ndarray, allowed: np.ndarray, limit: int):
+        """The places within reach: the user's own ``max_distance_km`` is a hard limit;
+        without one, the org's default radius, unless it leaves fewer than ``limit`` places
+        (a sparse area gets the nearest of the rest, by the distance weight, not nothing)."""
+        known = ~np.isnan(km)
+        if profile.max_km is not None:
+            return known & (km <= profile.max_km)
+        near = known & (km <= self.decay.radius_km)
+        return near if int((near & allowed).sum()) >= limit else np.ones_like(near)
 
     def one(
         self,
@@ -415,11 +461,9 @@ def explain(
     return tags
 
 
-def haversine_km(lat, lon, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    lat1, lon1 = math.radians(lat), math.radians(lon)
-    lat2, lon2 = np.radians(lats), np.radians(lons)
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+def explain_distance(tags: list[str], km: float | None) -> list[str]:
+    """fit_tags of a place distance ranked up: closeness said first, once."""
+    if km is None:
+        return tags
+    rest = [t for t in tags if not t.startswith("Close to you")]
+    return [f"Ranked up for being close ({km:.1f} km)", *rest]

@@ -124,7 +124,7 @@ def expand(self, user_id, restaurant_id):
     units = [v for v in ((mean - 1) / 4 if mean else None, mean_02 / 2 if mean_02 else None) if v]
     user_rating = sum(units) / len(units) if units else None
     verdict = scored.verdict
-    radar = detail.radar(place, profile, scored.km, user_rating, attributes)
+    radar = detail.radar(place, profile, scored.km, user_rating, attributes, ranker.decay)
     summary, strategy = _summary(self, place, scored.tags, verdict, menu_names)
     return {
         "restaurant": {
@@ -139,6 +139,8 @@ def expand(self, user_id, restaurant_id):
             "lon": place.lon,
             "fit_score": scored.fit_score,
             "fit_tags": scored.tags,
+            "distance_km": None if scored.km is None else round(scored.km, 2),
+            "distance_decided": False,  # one place, described: no list it could rank in
             "recommended": not verdict.blocked,
         },
         "ai_summary": summary,
