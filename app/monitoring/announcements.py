@@ -20,12 +20,11 @@ from app.monitoring.access import reader
 from app.monitoring.blueprint import blp, org_named, public_read
 from app.monitoring.html import sanitize
 from app.monitoring.resources import invalid, page_of
-from app.monitoring.schemas import (
+from app.monitoring.schemas import DeletedSchema, ReadQuerySchema
+from app.monitoring.status_schemas import (
     AnnouncementQuerySchema,
     AnnouncementSchema,
     AnnouncementWriteSchema,
-    DeletedSchema,
-    ReadQuerySchema,
 )
 from app.platform.auth import current_principal, get_scoped, require
 

@@ -12,7 +12,7 @@ from app.db import session_scope
 from app.monitoring import reads, uptime
 from app.monitoring.access import reader
 from app.monitoring.blueprint import blp, public_read
-from app.monitoring.schemas import BadgeQuerySchema
+from app.monitoring.status_schemas import BadgeQuerySchema
 
 COLORS = {
     "available": "#4c1",

@@ -19,14 +19,14 @@ from app.http import ApiError
 from app.models.monitoring import NotificationChannel, NotificationLog
 from app.monitoring import kinds, netguard, targets
 from app.monitoring.blueprint import blp, conflict
-from app.monitoring.resources import invalid, page_of
-from app.monitoring.schemas import (
+from app.monitoring.channel_schemas import (
     ChannelCreateSchema,
     ChannelPatchSchema,
     ChannelSchema,
-    DeletedSchema,
     DeliverySchema,
 )
+from app.monitoring.resources import invalid, page_of
+from app.monitoring.schemas import DeletedSchema
 from app.platform import task_service
 from app.platform.auth import current_principal, get_scoped, require, scoped
 from app.platform.task_routes import TaskSchema

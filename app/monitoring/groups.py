@@ -11,12 +11,8 @@ from app.http import ApiError
 from app.models.monitoring import Group, Resource, resource_groups
 from app.monitoring.blueprint import blp, conflict
 from app.monitoring.resources import page_of, unknown_records
-from app.monitoring.schemas import (
-    DeletedSchema,
-    GroupCreateSchema,
-    GroupPatchSchema,
-    GroupSchema,
-)
+from app.monitoring.schemas import DeletedSchema
+from app.monitoring.status_schemas import GroupCreateSchema, GroupPatchSchema, GroupSchema
 from app.platform.auth import current_principal, get_scoped, require, scoped
 
 

@@ -14,11 +14,9 @@ from app.models.monitoring import Check, Group, Resource, Rollup, resource_group
 from app.monitoring import kinds, netguard, reads, targets, uptime
 from app.monitoring.access import ensure_slug, reader
 from app.monitoring.blueprint import blp, conflict, org_named, public_read
-from app.monitoring.schemas import (
+from app.monitoring.resource_schemas import (
     CheckSchema,
-    DeletedSchema,
     HistoryQuerySchema,
-    ReadQuerySchema,
     ResourceCreateSchema,
     ResourceGroupsSchema,
     ResourcePatchSchema,
@@ -27,6 +25,7 @@ from app.monitoring.schemas import (
     RollupQuerySchema,
     RollupSchema,
 )
+from app.monitoring.schemas import DeletedSchema, ReadQuerySchema
 from app.platform import task_service
 from app.platform.auth import current_principal, get_scoped, require
 from app.platform.task_routes import TaskSchema

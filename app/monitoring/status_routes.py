@@ -20,7 +20,12 @@ from app.monitoring import statuspage, visibility
 from app.monitoring.access import ensure_slug, level_in, optional_principal, org_by_slug
 from app.monitoring.blueprint import blp, conflict, public_read
 from app.monitoring.live import StatusListener, status_hub
-from app.monitoring.schemas import OrgPatchSchema, OrgSchema, StatusPageSchema, StatusQuerySchema
+from app.monitoring.status_schemas import (
+    OrgPatchSchema,
+    OrgSchema,
+    StatusPageSchema,
+    StatusQuerySchema,
+)
 from app.platform.auth import current_principal, require
 
 KEEPALIVE = 15.0

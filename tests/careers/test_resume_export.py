@@ -12,7 +12,7 @@ from app.careers.rules import detect_format
 from workers.careers.resumes import export as export_module
 from workers.careers.resumes import parse_resume
 from workers.careers.resumes.export import latex_escape, to_latex, to_markdown, to_pdf
-from workers.careers.resumes.latex import strip_comments
+from workers.careers.resumes.latex_text import strip_comments
 
 FIXTURES = Path(__file__).parent / "fixtures" / "resumes"
 ALL_FIXTURES = sorted(p.name for p in FIXTURES.iterdir())

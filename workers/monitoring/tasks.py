@@ -61,8 +61,8 @@ def notify_change(change):
     return {"deliveries": notify.fan_out(change, send)}
 
 
-@celery.task(name="monitoring.deliver", bind=True, ignore_result=True)
-def deliver(self, channel_id, body, resource_id=None, attempt=1):
+@celery.task(name="monitoring.deliver", ignore_result=True)
+def deliver(channel_id, body, resource_id=None, attempt=1):
     done, delay = notify.deliver_once(channel_id, body, resource_id, attempt)
     if not done:
         # A new message, not a Celery retry: the worker is free meanwhile and nothing is

@@ -283,7 +283,7 @@ def run_matching(ctx: Ctx, direction: str, subject_id: int, limit: int) -> dict:
     """``{"strategy", "matches": [...]}`` from the recruiting matcher, logged like an API run."""
     from workers.recruiting.agent.matching_bridge import match
 
-    return match(ctx.session, ctx.owner, direction, subject_id, limit, task_id=ctx.task_id)
+    return match(ctx.owner, direction, subject_id, limit, task_id=ctx.task_id)
 
 
 # --- the commands by name (the offline path, and openai_tools for an LLM) ---------------------

@@ -152,15 +152,15 @@ _SECTIONING = re.compile(r"\\(?:sub)*section\*?\{([^{}]*)\}")
 def latex_lines(source: str) -> str:
     """A LaTeX job req as lines of text: headings and list items on lines of their own (the
     careers LaTeX reader renders the markup; the line structure is what the fields need)."""
-    from workers.careers.resumes import latex
+    from workers.careers.resumes import latex_text
 
     try:
-        body = latex.strip_comments(source)
+        body = latex_text.strip_comments(source)
         document = re.search(r"\\begin\{document\}(.*?)(?:\\end\{document\}|$)", body, re.S)
         body = document.group(1) if document else body
         body = _SECTIONING.sub(lambda m: f"\n{m.group(1)}\n", body)
         body = re.sub(r"\\item\b", "\n- ", body).replace("\\\\", "\n")
-        lines = (latex.to_text(line).strip() for line in body.split("\n"))
+        lines = (latex_text.to_text(line).strip() for line in body.split("\n"))
         return "\n".join(line for line in lines if line)
     except (ValueError, RecursionError):  # markup the reader cannot take: the source as is
         return source
