@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "KAIROS_"
-SECRET_KEYS = ("secret_key", "flower_basic_auth", "llm_api_key")
+SECRET_KEYS = (
+    "secret_key",
+    "flower_basic_auth",
+    "llm_api_key",
+    "blob_secret_access_key",
+    "smtp_password",
+    "smtp_url",
+)
 
 
 class ConfigError(SystemExit):
@@ -55,6 +62,19 @@ class Settings:
     event_stream_maxlen: int = 1000
     event_ttl: int = 24 * 3600
     mail_from: str = "kairos@localhost"
+    # Mail goes out over SMTP when smtp_host (or the secret KAIROS_SMTP_URL,
+    # smtp[s]://user:pass@host:port?starttls=true) is set; otherwise into var/mail as files.
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: 465 for implicit TLS, else 587 with STARTTLS, 25 without
+    smtp_security: str = "starttls"  # starttls | tls (implicit) | none
+    smtp_user: str = ""
+    smtp_timeout: int = 30
+    # Where uploads and snapshots wait between processes: the database unless an
+    # s3://bucket/prefix URL names an S3-compatible store (blob_endpoint_url for a non-AWS one).
+    blob_url: str = ""
+    blob_endpoint_url: str = ""
+    blob_region: str = "us-east-1"
+    blob_access_key_id: str = ""
     exports_dir: str = ""
     saved_search_interval: int = 3600
     # Defaults a workload applies when a request does not say (changeable at run time).
@@ -88,6 +108,9 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     flower_basic_auth: str = field(default="", repr=False)
     llm_api_key: str = field(default="", repr=False)
+    blob_secret_access_key: str = field(default="", repr=False)
+    smtp_password: str = field(default="", repr=False)
+    smtp_url: str = field(default="", repr=False)
 
     @property
     def var_path(self) -> Path:
@@ -122,6 +145,7 @@ _CHOICES = {
     "env": ("development", "test", "production"),
     "auth": ("none", "api_key", "jwt"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "smtp_security": ("starttls", "tls", "none"),
 }
 
 
@@ -183,6 +207,15 @@ def validate(values: dict) -> None:
     brokers = ("redis://", "rediss://", "unix://", "amqp://", "amqps://", "pyamqp://")
     if values["broker_url"] and not values["broker_url"].startswith(brokers):
         raise ConfigError("broker_url", "expected a redis:// or amqp:// URL")
+    if values["blob_url"] and not values["blob_url"].startswith("s3://"):
+        raise ConfigError("blob_url", "expected s3://bucket/prefix (empty: the database)")
+    if values["smtp_url"]:
+        from app.mail_transport import parse_smtp_url
+
+        try:
+            parse_smtp_url(values["smtp_url"])
+        except ValueError as exc:
+            raise ConfigError("smtp_url", str(exc)) from None
     if values["llm_base_url"] and not values["llm_base_url"].startswith(("http://", "https://")):
         raise ConfigError("llm_base_url", "expected an http:// or https:// URL")
     for key in (

@@ -33,6 +33,7 @@ from app import events, metrics
 from app.config import get_settings
 from app.db import get_engine
 from app.models import Task as TaskRow
+from app.platform import blobs
 from app.platform.kinds import REGISTRY
 
 log = logging.getLogger("kairos.task")
@@ -84,6 +85,8 @@ class Attempt:
     # The held "running" event, and the lock that keeps it ahead of every later event.
     held: dict | None = None
     due: float = 0.0
+    # The blob the task reads (its kind's `upload` param), deleted when the task ends.
+    upload: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -215,6 +218,8 @@ class TrackedTask(Task):
         if attempt is None:
             return None
         self.request.kairos = attempt
+        param = REGISTRY[self.name].upload if self.name in REGISTRY else None
+        attempt.upload = kwargs.get(param) if param else None
         try:
             return self._run(attempt, args, kwargs)
         finally:
@@ -224,6 +229,18 @@ class TrackedTask(Task):
                 attempt.held = None
             START_EVENTS.release(attempt)
 
+    def _drop_upload(self, attempt: Attempt) -> None:
+        """The task is ending (succeeded, failed or cancelled; not when it only retries): the
+        upload it read is not needed any more. Done before the end is written, so whoever
+        sees the task finished finds its upload gone. Retrying it means uploading again."""
+        if attempt.upload:
+            try:
+                blobs.delete(attempt.upload, org_id=attempt.org_id)
+            except Exception as exc:  # the janitor purges it when it expires
+                log.warning("upload_delete_failed", extra={"task_id": attempt.task_id,
+                                                           "error": str(exc)})  # fmt: skip
+            attempt.upload = None
+
     def _run(self, attempt: Attempt, args, kwargs):
         try:
             result = super().__call__(*args, **kwargs)
@@ -231,6 +248,7 @@ class TrackedTask(Task):
             raise
         except Stop:
             log.info("task_stopped", extra={"task_id": attempt.task_id})
+            self._drop_upload(attempt)
             return None
         except TransientError as exc:
             self._retry_or_fail(attempt, exc)
@@ -286,6 +304,7 @@ class TrackedTask(Task):
         return bool(changed)
 
     def _succeed(self, attempt: Attempt, result) -> None:
+        self._drop_upload(attempt)
         if self._finish(
             attempt,
             state="succeeded",
@@ -301,6 +320,7 @@ class TrackedTask(Task):
 
     def _fail(self, attempt: Attempt, code: str, message: str) -> None:
         error = {"code": code, "message": message}
+        self._drop_upload(attempt)
         if self._finish(
             attempt,
             state="failed",
@@ -352,6 +372,17 @@ class TrackedTask(Task):
             if not self._finish(attempt, **values):
                 raise Stop()
         self._emit(attempt, "progress", stage=stage, percent=percent, message=message)
+
+    def read_upload(self, key: str) -> bytes:
+        """The bytes of an upload of this task's org, from the blob store; a missing one
+        fails the task with UPLOAD_NOT_FOUND."""
+        try:
+            return blobs.get(key, org_id=self.attempt.org_id)
+        except blobs.BlobMissing as exc:
+            raise TaskError(
+                "The uploaded file is no longer available (expired or already used)",
+                code=exc.code,
+            ) from None
 
     def token(self, delta: str) -> None:
         """Stream a piece of LLM text to subscribers."""

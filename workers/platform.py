@@ -15,6 +15,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models import RevokedToken
 from app.models import Task as TaskRow
+from app.platform import blobs
 from app.platform.kinds import REGISTRY
 from app.taskqueue import send_task_message
 from workers.base import TaskError, TrackedTask, utcnow
@@ -131,6 +132,16 @@ def janitor():
         failed += len(finished)
     with session_scope() as s:  # signed-out tokens that would have expired by now anyway
         pruned = s.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount
+    try:  # uploads whose task never ran or died with its process
+        blobs_purged = blobs.purge_expired()
+    except Exception as exc:
+        log.warning("blob_purge_failed", extra={"error": str(exc)})
+        blobs_purged = 0
     if resent or failed or pruned:
         log.info("janitor_sweep", extra={"resent": resent, "failed": failed, "pruned": pruned})
-    return {"resent": resent, "failed": failed, "revoked_tokens_pruned": pruned}
+    return {
+        "resent": resent,
+        "failed": failed,
+        "revoked_tokens_pruned": pruned,
+        "blobs_purged": blobs_purged,
+    }

@@ -86,13 +86,62 @@ class AnalyzeParams(Schema):
 
 class ImportResumeParams(Schema):
     format = ma.fields.String(required=True, validate=validate.OneOf(RESUME_FORMATS))
-    content = ma.fields.String(required=True, validate=validate.Length(min=1, max=MAX_RESUME_CHARS))
+    content = ma.fields.String(
+        validate=validate.Length(min=1, max=MAX_RESUME_CHARS),
+        metadata={
+            "description": "The resume's text. The task keeps it in the blob store and its "
+            "params name it by `upload_id` instead (required unless `upload_id` is given)"
+        },
+    )
+    upload_id = ma.fields.String(
+        validate=validate.Regexp(r"^[0-9a-f]{32}$", error="Not an upload id."),
+        metadata={"description": "A stored resume (a task's params after submission)"},
+    )
     title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
     @ma.validates("content")
     def _not_blank(self, value, **_kwargs):
         if not value.strip():
             raise ma.ValidationError("The resume is empty.")
+
+    @ma.validates_schema
+    def _one_source(self, data, **_kwargs):
+        if ("content" in data) == ("upload_id" in data):
+            raise ma.ValidationError("Send the resume as content (or name a stored upload_id).",
+                                     "content")  # fmt: skip
+
+
+RESUME_TTL = 24 * 3600  # as long as a task's events are kept
+
+
+def _stage_resume(principal, params, idempotency_key, store=True) -> dict:
+    """The resume's text goes to the blob store; the task row keeps its key. A request with
+    an Idempotency-Key derives the key from it, so a replay names the same blob."""
+    import hashlib
+
+    from app.platform import blobs
+
+    if "content" not in params:
+        return params
+    content = params["content"].encode("utf-8")
+    if idempotency_key is None:
+        key = blobs.new_key()
+    else:
+        seed = f"{principal.org_id}\0{principal.caller}\0{idempotency_key}\0".encode()
+        key = hashlib.sha256(seed + content).hexdigest()[:32]
+    if store:
+        blobs.put(content, org_id=principal.org_id, kind="careers.resume", ttl=RESUME_TTL,
+                  key=key, max_bytes=MAX_RESUME_CHARS * 4)  # fmt: skip
+    staged = {k: v for k, v in params.items() if k != "content"}
+    return {**staged, "upload_id": key}
+
+
+def _stored_resume(principal, params) -> None:
+    from app.http import not_found
+    from app.platform import blobs
+
+    if "upload_id" in params and not blobs.exists(params["upload_id"], org_id=principal.org_id):
+        raise not_found("upload")
 
 
 class TailorParams(Schema):
@@ -152,6 +201,9 @@ IMPORT_RESUME = register(
         soft_time_limit=60,
         time_limit=90,
         max_retries=0,
+        authorize=_stored_resume,
+        upload="upload_id",
+        prepare=_stage_resume,
     )
 )
 ANALYZE = register(

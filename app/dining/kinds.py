@@ -133,10 +133,10 @@ class SummaryParams(Schema):
 
 
 def _upload_exists(principal, params) -> None:
-    from app.dining.uploads import upload_dir
+    from app.dining import uploads
     from app.http import not_found
 
-    if not upload_dir(principal.org_id, params["upload_id"]).is_dir():
+    if not uploads.exists(principal.org_id, params["upload_id"]):
         raise not_found("upload")
 
 
@@ -162,6 +162,7 @@ IMPORT = register(
         time_limit=660,
         max_retries=0,
         authorize=_upload_exists,
+        upload="upload_id",
     )
 )
 SUMMARY = register(

@@ -47,8 +47,8 @@ def _bad(field: str, message: str) -> ApiError:
     return ApiError(400, "VALIDATION_ERROR", "Invalid input", {field: [message]})
 
 
-def _store_multipart(directory) -> list[str]:
-    names: list[str] = []
+def _multipart_files() -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
     parts = [f for key in request.files for f in request.files.getlist(key) if f and f.filename]
     if not parts:
         raise _bad("files", "Upload at least one file (one part per file).")
@@ -58,14 +58,13 @@ def _store_multipart(directory) -> list[str]:
         # Any file is stored: the worker says which it could not read (skipped_files), and
         # fails the import when none is a catalog.
         name = uploads.safe_name(part.filename, f"upload-{index}")
-        if name in names:  # the same name twice: keep both
+        if name in files:  # the same name twice: keep both
             name = f"{index}-{name}"
-        part.save(directory / name)
-        names.append(name)
-    return names
+        files[name] = part.read()
+    return files
 
 
-def _store_json(directory) -> list[str]:
+def _json_files() -> dict[str, bytes]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object or a multipart upload")
@@ -73,10 +72,7 @@ def _store_json(directory) -> list[str]:
         data = DiningImportRequestSchema().load(body)
     except ma.ValidationError as exc:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", exc.messages) from None
-    (directory / "catalog.json").write_text(
-        json.dumps({"restaurants": data["restaurants"]}), encoding="utf-8"
-    )
-    return ["catalog.json"]
+    return {"catalog.json": json.dumps({"restaurants": data["restaurants"]}).encode("utf-8")}
 
 
 @blp.route("/restaurants/import", methods=["POST"])
@@ -100,16 +96,13 @@ def import_restaurants():
     updated restaurants and lists each bad row with its file, row and field errors.
     """
     principal = current_principal()
-    upload_id, directory = uploads.new_upload(principal.org_id)
+    files = _multipart_files() if request.mimetype == "multipart/form-data" else _json_files()
+    upload_id = uploads.store(principal.org_id, files)
     try:
-        if request.mimetype == "multipart/form-data":
-            names = _store_multipart(directory)
-        else:
-            names = _store_json(directory)
         task, _ = task_service.submit(
             principal,
             kinds.IMPORT.name,
-            {"upload_id": upload_id, "files": names},
+            {"upload_id": upload_id, "files": list(files)},
             request.headers.get("Idempotency-Key"),
         )
     except BaseException:

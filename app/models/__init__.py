@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.platform import (
     ApiKey,
     AuditEvent,
+    Blob,
     ConfigVersion,
     CorsOrigin,
     Invitation,
@@ -18,6 +19,7 @@ from app.models.platform import (
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "Blob",
     "ConfigVersion",
     "Invitation",
     "Membership",

@@ -32,6 +32,13 @@ class TaskKind:
     max_retries: int = 3
     # Checks that the records named in params are the caller's (raises a 404 ApiError).
     authorize: Callable | None = None
+    # The param that names a blob (app.platform.blobs) the task reads: TrackedTask deletes
+    # that blob when the task ends, whichever way (not when it is only retrying).
+    upload: str | None = None
+    # prepare(principal, params, idempotency_key, store=True) -> params: turns what a client
+    # sent into what the task row keeps (a large text moved into a blob and named by its key).
+    # With store=False it only says what the params would be (a replay compares them).
+    prepare: Callable | None = None
 
     def __post_init__(self):
         if self.queue not in QUEUES:

@@ -70,7 +70,11 @@ def submit(
     if idempotency_key:
         existing = _by_idempotency_key(principal, idempotency_key)
         if existing is not None:
+            if kind.prepare is not None:
+                clean = kind.prepare(principal, clean, idempotency_key, store=False)
             return _same_request(existing, kind.name, clean), False
+    if kind.prepare is not None:
+        clean = kind.prepare(principal, clean, idempotency_key)
     return _record_and_send(principal, kind, clean, idempotency_key, retried_from)
 
 
@@ -79,6 +83,8 @@ def enqueue_internal(principal: Principal, kind: TaskKind, params: dict, produce
     submit (mail), and work the platform starts itself (beat jobs, from a worker: pass the
     worker's Celery app as ``producer``)."""
     clean = _load_params(kind, params)
+    if kind.prepare is not None:
+        clean = kind.prepare(principal, clean, None)
     return _record_and_send(principal, kind, clean, None, None, producer)[0]
 
 

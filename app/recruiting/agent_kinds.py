@@ -124,6 +124,7 @@ JOB_FROM_REQ = register(
         time_limit=120,
         max_retries=0,
         authorize=_own_upload,
+        upload="upload_id",
     )
 )
 CANDIDATE_FROM_RESUME = register(
@@ -136,5 +137,6 @@ CANDIDATE_FROM_RESUME = register(
         time_limit=120,
         max_retries=0,
         authorize=_own_upload,
+        upload="upload_id",
     )
 )

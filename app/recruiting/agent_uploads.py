@@ -4,21 +4,19 @@ The web process only looks at the first bytes (a file's signature) and stores th
 never parses it. The worker takes the bytes back by id, reads them in a sandboxed child
 process and fails the task with a clear code if they are not what they claim.
 
-Uploads wait in Redis (base64, with a TTL) rather than on a local disk: the API and the
-workers share Redis wherever they run, and a forgotten upload expires on its own.
+Uploads wait in the blob store (app.platform.blobs) rather than on a local disk: every
+process of a fleet reaches it, the task deletes its upload when it ends, and a forgotten
+upload expires on its own.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
-import uuid
 
-from app.redis_conn import get_redis
+from app.platform import blobs
 
-UPLOAD_TTL = 24 * 3600  # as long as a task's events are kept: a retry still finds its file
-_KEY = "kairos:recruiting:upload:{org}:{id}"
+UPLOAD_TTL = 24 * 3600  # as long as a task's events are kept
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 # Formats the intake reads: sniffed from the content, the file name only breaks ties
@@ -84,37 +82,24 @@ def sniff(data: bytes, filename: str = "") -> str:
     return "text"
 
 
-def _key(org_id: str, upload_id: str) -> str:
-    return _KEY.format(org=org_id, id=upload_id)
-
-
 def store(org_id: str, data: bytes, replay_key: str | None = None) -> str:
     """Keep an upload for the worker; returns its id. With a ``replay_key`` (the request's
     Idempotency-Key with its other fields) the id is derived from it and the bytes, so a
     replayed request names the same upload and the platform finds the same task."""
     if replay_key is None:
-        upload_id = uuid.uuid4().hex
+        upload_id = blobs.new_key()
     else:
         digest = hashlib.sha256(f"{org_id}\0{replay_key}\0".encode() + data)
         upload_id = digest.hexdigest()[:32]
-    get_redis().set(_key(org_id, upload_id), base64.b64encode(data).decode("ascii"), ex=UPLOAD_TTL)
-    return upload_id
-
-
-def load(org_id: str, upload_id: str) -> bytes | None:
-    """An upload of this org, or None if it expired, was consumed or is another org's."""
-    if not UPLOAD_ID.match(upload_id or ""):
-        return None
-    raw = get_redis().get(_key(org_id, upload_id))
-    return base64.b64decode(raw) if raw is not None else None
+    # The route has held the file to recruiting_upload_max_bytes already.
+    return blobs.put(data, org_id=org_id, kind="recruiting.upload", ttl=UPLOAD_TTL,
+                     key=upload_id, max_bytes=len(data))  # fmt: skip
 
 
 def exists(org_id: str, upload_id: str) -> bool:
-    return bool(UPLOAD_ID.match(upload_id or "")) and bool(
-        get_redis().exists(_key(org_id, upload_id))
-    )
+    return bool(UPLOAD_ID.match(upload_id or "")) and blobs.exists(upload_id, org_id=org_id)
 
 
 def discard(org_id: str, upload_id: str) -> None:
     if UPLOAD_ID.match(upload_id or ""):
-        get_redis().delete(_key(org_id, upload_id))
+        blobs.delete(upload_id, org_id=org_id)

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import session_scope
-from app.dining import uploads
-from app.models import Task
+from app.models import Blob, Task
 from app.models.dining import MenuItem, Restaurant
 from tests.dining.test_catalog import CATALOG, REFERENCE, uci_files
 
@@ -23,6 +22,11 @@ def _restaurants(org_id: str) -> int:
         return s.scalar(
             select(func.count()).select_from(Restaurant).where(Restaurant.org_id == org_id)
         )
+
+
+def _blobs(org_id: str) -> int:
+    with session_scope() as s:
+        return s.scalar(select(func.count()).select_from(Blob).where(Blob.org_id == org_id))
 
 
 def _tasks(org_id: str) -> int:
@@ -59,7 +63,7 @@ def test_a_json_catalog_imports_and_a_second_import_updates_instead_of_duplicati
         items = s.scalars(select(MenuItem).where(MenuItem.restaurant_id == garden.id)).all()
         assert len(items) == 2  # replaced, not appended
         assert garden.declared_allergens == ["peanuts", "crustacean shellfish"]
-    assert not any(uploads.root().joinpath(org).iterdir())  # the upload is cleaned up
+    assert _blobs(org) == 0  # the failed task deleted its upload  # the upload is cleaned up
     metrics = api.get("/metrics").text
     assert 'kairos_dining_import_rows_total{outcome="failed"}' in metrics
 
@@ -130,9 +134,7 @@ def test_bad_import_requests_are_refused_and_leave_nothing_behind(api, kwargs, f
     if field:
         assert field in resp.json()["errors"]
     assert _tasks(org) == 0
-    assert not uploads.root().joinpath(org).exists() or not any(
-        uploads.root().joinpath(org).iterdir()
-    )
+    assert _blobs(org) == 0
 
 
 def test_an_upload_without_a_catalog_fails_its_task_and_writes_nothing(api):
@@ -144,7 +146,7 @@ def test_an_upload_without_a_catalog_fails_its_task_and_writes_nothing(api):
     assert task["error"]["code"] == "IMPORT_INVALID"
     assert "notes.txt" in task["error"]["message"]
     assert _restaurants(org) == 0
-    assert not any(uploads.root().joinpath(org).iterdir())
+    assert _blobs(org) == 0  # the failed task deleted its upload
 
 
 def test_an_unknown_upload_cannot_be_imported_through_the_tasks_api(api):

@@ -190,10 +190,16 @@ def rerun_saved_searches():
 
 
 @celery.task(base=TrackedTask, bind=True, name="careers.import_resume")
-def import_resume(self, format, content, title=None):
+def import_resume(self, format, upload_id=None, title=None, content=None):
     from workers.careers.resumes import ResumeParseError, parse_resume
 
     owner = _owner(self)
+    if content is None:  # (a message sent before resumes went to the blob store holds it)
+        raw = self.read_upload(upload_id)
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TaskError("The resume is not UTF-8 text", code="VALIDATION_ERROR") from None
     self.progress(10, stage="parsing")
     try:
         parsed = parse_resume(content, format, title)

@@ -89,47 +89,47 @@ def decode_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read_upload(directory: Path, max_bytes: int) -> dict[str, bytes]:
-    """{file name: bytes} of an upload directory, zips expanded (one level, capped)."""
+def read_upload(upload: dict[str, bytes], max_bytes: int) -> dict[str, bytes]:
+    """{file name: bytes} of an upload's files, zips expanded (one level, capped)."""
     files: dict[str, bytes] = {}
     budget = max_bytes
-    for path in sorted(p for p in directory.iterdir() if p.is_file()):
-        if path.name.lower().endswith(".zip"):
-            budget -= _read_zip(path, files, budget)
+    for name in sorted(upload):
+        data = upload[name]
+        if name.lower().endswith(".zip"):
+            budget -= _read_zip(name, data, files, budget)
         else:
-            size = path.stat().st_size
-            if size > budget:
+            if len(data) > budget:
                 raise ImportFailed(f"The upload exceeds {max_bytes} bytes")
-            files[path.name] = path.read_bytes()
-            budget -= size
+            files[name] = data
+            budget -= len(data)
     return files
 
 
-def _read_zip(path: Path, files: dict[str, bytes], budget: int) -> int:
+def _read_zip(zip_name: str, blob: bytes, files: dict[str, bytes], budget: int) -> int:
     used = 0
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
             entries = [i for i in archive.infolist() if not i.is_dir()]
             if len(entries) > MAX_ZIP_ENTRIES:
-                raise ImportFailed(f"{path.name}: more than {MAX_ZIP_ENTRIES} files")
+                raise ImportFailed(f"{zip_name}: more than {MAX_ZIP_ENTRIES} files")
             for info in entries:
                 name = Path(info.filename.replace("\\", "/")).name
                 if not name or name.startswith(".") or name.startswith("__MACOSX"):
                     continue
                 if info.flag_bits & 0x1:
-                    raise ImportFailed(f"{path.name}: {name} is encrypted")
+                    raise ImportFailed(f"{zip_name}: {name} is encrypted")
                 if info.file_size > budget - used:  # the declared size may lie; reads are capped
-                    raise ImportFailed(f"{path.name}: the files inside exceed the size cap")
+                    raise ImportFailed(f"{zip_name}: the files inside exceed the size cap")
                 with archive.open(info) as member:
                     data = member.read(budget - used + 1)
                 if len(data) > budget - used:
-                    raise ImportFailed(f"{path.name}: the files inside exceed the size cap")
+                    raise ImportFailed(f"{zip_name}: the files inside exceed the size cap")
                 used += len(data)
                 files[name] = data
     except zipfile.BadZipFile:
-        raise ImportFailed(f"{path.name} is not a valid zip file") from None
+        raise ImportFailed(f"{zip_name} is not a valid zip file") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
-        raise ImportFailed(f"{path.name} cannot be read: {exc}") from None
+        raise ImportFailed(f"{zip_name} cannot be read: {exc}") from None
     return used
 
 

@@ -119,23 +119,18 @@ def _upsert(org_id: str, rows: list[dict]) -> tuple[int, int]:
 @celery.task(base=TrackedTask, bind=True, name="dining.import")
 def import_catalog(self, upload_id, files=()):
     org_id = self.attempt.org_id
-    directory = uploads.upload_dir(org_id, upload_id)
-    if not directory.is_dir():
-        raise TaskError("The upload is gone", code="UPLOAD_NOT_FOUND")
-    try:
-        self.progress(5, stage="parsing")
-        parsed = parse_files(read_upload(directory, get_settings().dining_import_max_bytes))
-        rows = _dedupe(parsed)
-        created = updated = 0
-        for start in range(0, len(rows), IMPORT_BATCH):
-            batch = rows[start : start + IMPORT_BATCH]
-            c, u = upsert(org_id, batch)
-            created, updated = created + c, updated + u
-            done = start + len(batch)
-            self.progress(10 + 90 * done / len(rows), stage="importing",
-                          message=f"{done} of {len(rows)} restaurants")  # fmt: skip
-    finally:
-        uploads.discard(org_id, upload_id)
+    packed = uploads.unpack(self.read_upload(upload_id))  # deleted by TrackedTask at the end
+    self.progress(5, stage="parsing")
+    parsed = parse_files(read_upload(packed, get_settings().dining_import_max_bytes))
+    rows = _dedupe(parsed)
+    created = updated = 0
+    for start in range(0, len(rows), IMPORT_BATCH):
+        batch = rows[start : start + IMPORT_BATCH]
+        c, u = upsert(org_id, batch)
+        created, updated = created + c, updated + u
+        done = start + len(batch)
+        self.progress(10 + 90 * done / len(rows), stage="importing",
+                      message=f"{done} of {len(rows)} restaurants")  # fmt: skip
     errors = sorted(parsed.errors, key=lambda e: (e.file, e.row))
     for outcome, n in (("created", created), ("updated", updated), ("failed", len(errors))):
         metrics.DINING_IMPORT_ROWS.labels(outcome).inc(n)

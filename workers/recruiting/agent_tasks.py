@@ -11,7 +11,6 @@ from app import metrics
 from app.db import session_scope
 from app.models.recruiting import Candidate, Job
 from app.platform.auth import Principal
-from app.recruiting import agent_uploads
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
 
@@ -142,15 +141,12 @@ def _read_upload(task: TrackedTask, upload_id: str, fmt: str) -> str:
     from workers.recruiting.intake.extract import ExtractionError
     from workers.recruiting.intake.sandbox import extract_isolated
 
-    data = agent_uploads.load(task.attempt.org_id, upload_id)
-    if data is None:
-        raise TaskError("The uploaded file is no longer available", code="UPLOAD_NOT_FOUND")
+    data = task.read_upload(upload_id)
     task.progress(10, stage="reading", message=f"{len(data)} bytes of {fmt}")
     try:
         text = extract_isolated(data, fmt)
     except ExtractionError as exc:
         metrics.RECRUITING_UPLOADS_READ.labels(fmt, exc.code).inc()
-        agent_uploads.discard(task.attempt.org_id, upload_id)
         raise TaskError(exc.message, code=exc.code) from None
     metrics.RECRUITING_UPLOADS_READ.labels(fmt, "ok").inc()
     task.progress(50, stage="extracting")
@@ -170,7 +166,6 @@ def job_from_req(self, upload_id, filename, format, notes=None):
     both = f"{text}\n\nRecruiter notes: {notes}" if notes else text
     fields, strategy = _structured(self, both, extract_job(text, notes))
     job_json, job = _create_job(_owner(self), fields, "req_upload")
-    agent_uploads.discard(self.attempt.org_id, upload_id)
     return {
         "filename": filename,
         "job": job_json,
@@ -201,7 +196,6 @@ def candidate_from_resume(self, upload_id, filename, format, notes=None):
         duplicates = duplicates_of(s, candidate)
         candidate_json = _candidate_json(candidate)
         summary = replies.candidate_created(candidate, duplicates)
-    agent_uploads.discard(self.attempt.org_id, upload_id)
     return {
         "filename": filename,
         "candidate": candidate_json,
