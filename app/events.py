@@ -51,16 +51,36 @@ def publish(org_id: str, event: dict, *, maxlen: int = 1000, ttl: int = 86400) -
     return publish_many(org_id, [event], maxlen=maxlen, ttl=ttl)[0]
 
 
-def publish_many(org_id: str, batch: list[dict], *, maxlen: int = 1000, ttl: int = 86400):
-    """Publish events of one task, in order, in one round trip; returns their ids."""
+def _publish_script(client):
     global _script
-    client = get_redis()
     if _script is None or _script.registered_client is not client:
         _script = client.register_script(_PUBLISH)
+    return _script
+
+
+def publish_many(org_id: str, batch: list[dict], *, maxlen: int = 1000, ttl: int = 86400):
+    """Publish events of one task, in order, in one round trip; returns their ids."""
+    client = get_redis()
     payloads = [as_json(event) for event in batch]
-    return _script(
+    return _publish_script(client)(
         keys=[stream_key(batch[0]["task_id"]), CHANNEL], args=[maxlen, ttl, org_id, *payloads]
     )
+
+
+def publish_groups(groups: list[tuple[str, list[dict]]], *, maxlen: int = 1000, ttl: int = 86400):
+    """Several tasks' events, ``[(org_id, that task's events in order), …]``, in one round
+    trip: the same Lua call per task, pipelined."""
+    client = get_redis()
+    script = _publish_script(client)
+    pipe = client.pipeline(transaction=False)
+    for org_id, batch in groups:
+        payloads = [as_json(event) for event in batch]
+        script(
+            keys=[stream_key(batch[0]["task_id"]), CHANNEL],
+            args=[maxlen, ttl, org_id, *payloads],
+            client=pipe,
+        )
+    return pipe.execute()
 
 
 def parse_live(message: str) -> tuple[str, dict, str]:

@@ -58,13 +58,6 @@ def broker_url(url: str | None = None) -> str:
     return url
 
 
-def limiter_storage_url(url: str | None = None) -> str:
-    url = url or redis_url()
-    if url.startswith("unix://"):
-        return "redis+unix://" + url.removeprefix("unix://")
-    return url
-
-
 POOL_SIZE = 200
 POOL_WAIT = 10  # seconds a caller waits for a free connection before giving up
 

@@ -13,7 +13,6 @@ from app.config import Settings, get_settings
 from app.db import init_engine
 from app.http import Api, ApiError
 from app.logs import setup_logging
-from app.redis_conn import limiter_storage_url, redis_url
 
 log = logging.getLogger("kairos.http")
 
@@ -57,7 +56,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             },
             "security": [{"bearer": []}, {"apiKey": []}],
         },
-        RATELIMIT_STORAGE_URI=limiter_storage_url(redis_url()),
+        # Counted per process, pushed to Redis in batches (app.platform.rate_store).
+        RATELIMIT_STORAGE_URI="kairos://",
         # Read per request, so a runtime config change applies without a restart.
         RATELIMIT_DEFAULT=lambda: get_settings().rate_limit,
     )

@@ -44,6 +44,10 @@ def main(argv: list[str]) -> int:
             failed += 1
             # Still one line, so a reader of stdout sees which bench did not finish.
             result = {"bench": name, "ratio": None, "error": f"{type(exc).__name__}: {exc}"}
+        if result.get("failures"):
+            # A bench that ran but saw the platform fail (a client never served) fails too.
+            log(f"{name}: failures: {'; '.join(result['failures'])}")
+            failed += 1
         settings = result.setdefault("settings", {})
         settings["wall_s"] = round(time.monotonic() - started, 1)
         settings["cpu_load"] = cpu.report()

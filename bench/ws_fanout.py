@@ -58,6 +58,8 @@ STEPS, STEP_SLEEP = 20, 0.2
 EVENTS_PER_CLIENT = STEPS + 2  # running + one per step + complete
 HELD = 5000
 STORM = 2000
+# A storm client's ping unanswered this long after its subscribe ack counts as a failure.
+SILENT_AFTER_S = 60
 HOLD_S = 30
 PING_EVERY_S = 10
 CONNECT_CONCURRENCY = 100
@@ -208,13 +210,15 @@ def platform_opener(url: str):
 
 async def reconnect_storm(base: str, token: str) -> dict:
     """STORM fresh clients at once, as when every browser reconnects after a restart: each
-    connects, subscribes to one task and pings, none waiting for another. A client whose
-    subscribe was acknowledged but whose ping never answered holds a connection the server
-    no longer serves."""
+    connects, subscribes to one task and pings, none waiting for another. A client whose ping
+    is not answered within SILENT_AFTER_S holds a connection the server no longer serves: it is
+    a failure (``silent``), as are clients that could not connect or got no ack. Slow answers
+    are figures (``pong_after_ack``)."""
     task_id = submit(base, token, {})  # stays queued: no worker runs yet
     url = ws_url(base, f"/api/v1/ws?token={token}")
     opener = platform_opener(url)
     errors: Counter = Counter()
+    pong_s: list[float] = []
 
     async def one() -> tuple[str, ClientConnection | None]:
         try:
@@ -222,16 +226,19 @@ async def reconnect_storm(base: str, token: str) -> dict:
         except Exception as exc:
             errors[f"connect {type(exc).__name__}: {str(exc)[:70]}"] += 1
             return "connect_failed", None
-        if not await subscribe(ws, task_id, errors, timeout=DELIVERY_TIMEOUT_S):
+        if not await subscribe(ws, task_id, errors, timeout=SILENT_AFTER_S):
             return "no_ack", ws
+        sent = time.monotonic()
         try:
             await ws.send('{"type":"ping"}')
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(SILENT_AFTER_S):
                 while (await recv_json(ws)).get("type") != "pong":
                     pass
+            pong_s.append(time.monotonic() - sent)
             return "alive", ws
-        except Exception:
-            return "acked_but_silent", ws
+        except Exception as exc:
+            errors[f"ping {type(exc).__name__}"] += 1
+            return "silent", ws
 
     started = time.monotonic()
     results = await asyncio.gather(*(one() for _ in range(STORM)))
@@ -243,10 +250,13 @@ async def reconnect_storm(base: str, token: str) -> dict:
     if cancel.status_code != 200:
         log(f"ws_fanout: could not cancel the storm's task: {cancel.status_code}")
     outcomes = Counter(outcome for outcome, _ws in results)
-    kinds = ("alive", "acked_but_silent", "no_ack", "connect_failed")
+    kinds = ("alive", "silent", "no_ack", "connect_failed")
     return {
         "clients": STORM,
         **{k: outcomes.get(k, 0) for k in kinds},
+        "failed": STORM - outcomes.get("alive", 0),
+        "pong_after_ack": latency_ms(pong_s),
+        "pong_after_ack_over_5s": sum(1 for s in pong_s if s > 5),
         "errors": dict(errors),
         "seconds": took,
     }
@@ -499,6 +509,13 @@ def run() -> dict:
         log(f"ws_fanout: baseline: {baseline}")
         log(f"ws_fanout: platform: {platform}")
         platform["reconnect_storm"] = storm
+        failures = []
+        if storm["failed"]:
+            failures.append(
+                f"reconnect storm: {storm['failed']} of {STORM} clients not served "
+                f"({storm['silent']} silent, {storm['no_ack']} without ack, "
+                f"{storm['connect_failed']} failed to connect)"
+            )
         # Started before the connections, so its boot is over when the probe task is sent.
         argv = [str(BIN / "kairos"), "worker", "-Q", "default"]
         worker = pstack.start("kairos-worker-hold", argv)
@@ -508,6 +525,7 @@ def run() -> dict:
 
     return {
         "bench": "ws_fanout",
+        "failures": failures,
         "ratio": ratio(baseline["p99_ms_median_round"], platform["p99_ms_median_round"]),
         "platform": platform,
         "baseline": baseline,
@@ -527,7 +545,8 @@ def run() -> dict:
             "rounds": f"{ROUNDS}, each platform then baseline",
             "baseline_pace": "the platform task's event ts offsets of the same round",
             "held_connections": HELD,
-            "reconnect_storm": f"{STORM} clients, no bound on concurrency",
+            "reconnect_storm": f"{STORM} clients, no bound on concurrency; a ping unanswered "
+            f"{SILENT_AFTER_S} s after the subscribe ack is a failure (silent)",
             "hold_s": HOLD_S,
             "ping_every_s": PING_EVERY_S,
             "nofile": "bench and servers raised to the hard limit",

@@ -22,19 +22,16 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task
 from celery.exceptions import Retry
-from sqlalchemy import bindparam, update
 
 from app import events, metrics
 from app.config import get_settings
-from app.db import get_engine
-from app.models import Task as TaskRow
 from app.platform import blobs
 from app.platform.kinds import REGISTRY
+from workers.rows import start_row, utcnow, write_row
 
 log = logging.getLogger("kairos.task")
 
@@ -151,57 +148,6 @@ def _publish(attempt: Attempt, batch: list[dict]) -> None:
         log.warning("event_publish_failed", extra={"task_id": attempt.task_id, "error": str(exc)})
 
 
-# --- the row's state changes: built once, executed as plain statements ------------------------
-# Building an ORM UPDATE per call (and the session's synchronization of it) cost more CPU than
-# the database spent running it; these are compiled once per process and reused.
-
-_TASKS = TaskRow.__table__
-
-
-def _start_statement(states: tuple[str, ...]):
-    c = _TASKS.c
-    return (
-        update(_TASKS)
-        .where(c.id == bindparam("_id"), c.state.in_(states))
-        .values(
-            state="running",
-            attempts=c.attempts + 1,
-            started_at=bindparam("_now", type_=c.started_at.type),
-            updated_at=bindparam("_now", type_=c.updated_at.type),
-            worker=bindparam("_worker", type_=c.worker.type),
-        )
-        .returning(c.org_id, c.owner_id, c.kind, c.attempts)
-    )
-
-
-_START = _start_statement(("queued", "retrying"))
-# A redelivery: our own earlier attempt died with its process and the broker gave it back.
-_START_REDELIVERED = _start_statement(("queued", "retrying", "running"))
-_FINISH: dict[tuple[str, ...], object] = {}
-
-
-def _finish_statement(columns: tuple[str, ...]):
-    """``UPDATE … SET <columns> WHERE id=? AND state='running' AND attempts=?``, cached by
-    the set of columns (a handful of shapes: progress, success, failure, retry)."""
-    stmt = _FINISH.get(columns)
-    if stmt is None:
-        c = _TASKS.c
-        stmt = _FINISH[columns] = (
-            update(_TASKS)
-            .where(
-                c.id == bindparam("_id"),
-                c.state == "running",
-                c.attempts == bindparam("_attempt"),
-            )
-            .values({name: bindparam(name, type_=c[name].type) for name in columns})
-        )
-    return stmt
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def backoff(retries: int) -> float:
     return min(BACKOFF_MAX, BACKOFF_BASE ** (retries + 1))
 
@@ -270,11 +216,7 @@ class TrackedTask(Task):
     def _start(self) -> Attempt | None:
         task_id = self.request.id
         redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-        stmt = _START_REDELIVERED if redelivered else _START
-        with get_engine().begin() as conn:
-            row = conn.execute(
-                stmt, {"_id": task_id, "_now": utcnow(), "_worker": self.request.hostname}
-            ).first()
+        row = start_row(task_id, redelivered, self.request.hostname)
         if row is None:
             log.info("task_skipped", extra={"task_id": task_id, "redelivered": redelivered})
             return None
@@ -293,20 +235,24 @@ class TrackedTask(Task):
         )
         return attempt
 
-    def _finish(self, attempt: Attempt, **values) -> bool:
-        """End the attempt, unless it was cancelled or superseded meanwhile."""
-        values["updated_at"] = utcnow()
-        stmt = _finish_statement(tuple(values))
-        with get_engine().begin() as conn:
-            changed = conn.execute(
-                stmt, {**values, "_id": attempt.task_id, "_attempt": attempt.number}
-            ).rowcount
-        return bool(changed)
+    def _finish(self, attempt: Attempt, event: dict | None = None, **values) -> bool:
+        """Write the attempt's row, unless it was cancelled or superseded meanwhile; if
+        written and ``event`` is given, publish it (with a still-held "running") right after,
+        in the same batch as other tasks ending at the same time."""
+        changed = write_row(attempt, values, [event] if event else None)
+        if changed and event is not None:
+            START_EVENTS.release(attempt)
+        return changed
+
+    @staticmethod
+    def _event(attempt: Attempt, type_: str, **fields) -> dict:
+        return events.make_event(type_, attempt.task_id, attempt.kind, **fields)
 
     def _succeed(self, attempt: Attempt, result) -> None:
         self._drop_upload(attempt)
         if self._finish(
             attempt,
+            self._event(attempt, "complete", data=result),
             state="succeeded",
             result=result,
             progress=100,
@@ -316,13 +262,13 @@ class TrackedTask(Task):
         ):
             metrics.TASKS_SUCCEEDED.labels(attempt.kind).inc()
             metrics.TASK_DURATION.labels(attempt.kind).observe(time.monotonic() - attempt.started)
-            self._emit(attempt, "complete", data=result)
 
     def _fail(self, attempt: Attempt, code: str, message: str) -> None:
         error = {"code": code, "message": message}
         self._drop_upload(attempt)
         if self._finish(
             attempt,
+            self._event(attempt, "error", code=code, message=message),
             state="failed",
             error=error,
             stage=attempt.stage,
@@ -332,7 +278,6 @@ class TrackedTask(Task):
             metrics.TASKS_FAILED.labels(attempt.kind, code).inc()
             metrics.TASK_DURATION.labels(attempt.kind).observe(time.monotonic() - attempt.started)
             log.info("task_failed", extra={"task_id": attempt.task_id, "code": code})
-            self._emit(attempt, "error", code=code, message=message)
 
     def _retry_or_fail(self, attempt: Attempt, exc: TransientError) -> None:
         retries = self.request.retries
@@ -342,16 +287,16 @@ class TrackedTask(Task):
         delay = exc.retry_after if exc.retry_after is not None else backoff(retries)
         delay = min(delay, BACKOFF_MAX)
         error = {"code": exc.code, "message": exc.message}
+        notice = self._event(
+            attempt,
+            "progress",
+            stage="retrying",
+            percent=0,
+            message=f"{exc.message}; retry {retries + 1} in {delay:.0f}s",
+        )
         if self._finish(
-            attempt, state="retrying", error=error, retries=retries + 1, sent_at=utcnow()
+            attempt, notice, state="retrying", error=error, retries=retries + 1, sent_at=utcnow()
         ):
-            self._emit(
-                attempt,
-                "progress",
-                stage="retrying",
-                percent=0,
-                message=f"{exc.message}; retry {retries + 1} in {delay:.0f}s",
-            )
             raise self.retry(exc=exc, countdown=delay, max_retries=None)
 
     # --- what a task body calls -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Rate limits (flask-limiter on the platform's Redis), keyed by credential, else by address."""
+"""Rate limits (flask-limiter, counted per process and pushed to the platform's Redis in
+batches: :mod:`app.platform.rate_store`), keyed by credential, else by address."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 from flask import request
 from flask_limiter import Limiter
 
+from app.platform import rate_store  # noqa: F401 - registers the kairos:// storage
 from app.platform.auth import credential_from_request
 
 
