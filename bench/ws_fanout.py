@@ -224,7 +224,9 @@ async def reconnect_storm(base: str, token: str) -> dict:
         try:
             ws = await opener()
         except Exception as exc:
-            errors[f"connect {type(exc).__name__}: {str(exc)[:70]}"] += 1
+            cause = exc.__cause__ or exc.__context__
+            why = f" ({type(cause).__name__}: {str(cause)[:60]})" if cause is not None else ""
+            errors[f"connect {type(exc).__name__}: {str(exc)[:70]}{why}"] += 1
             return "connect_failed", None
         if not await subscribe(ws, task_id, errors, timeout=SILENT_AFTER_S):
             return "no_ack", ws

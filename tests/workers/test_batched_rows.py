@@ -44,7 +44,7 @@ def test_ends_written_together_change_only_the_attempts_still_running(api):
         )
         for n, task_id in enumerate(ids)
     ]
-    for _attempt_, values, _batch in items:
+    for _item, values, _batch in items:
         values["updated_at"] = datetime.now(UTC)
     assert rows._write_ends(items) == [True, False, True]
     with session_scope() as s:
