@@ -311,7 +311,7 @@ class Blueprint(_Blueprint):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_contract_doc)
-        self._query_names: dict[tuple[str, str], frozenset[str]] = {}
+        self._query_names: dict[tuple[str, str], frozenset[str] | None] = {}
         self.before_request(self._refuse_unknown_query)
 
     def _refuse_unknown_query(self):
@@ -322,11 +322,13 @@ class Blueprint(_Blueprint):
             return
         endpoint = request.endpoint.rsplit(".", 1)[-1] if request.endpoint else None
         method = request.method.lower()
-        names = self._query_names.get((endpoint, method))
-        if names is None:
-            names = self._query_names[(endpoint, method)] = documented_query(
+        if (endpoint, method) not in self._query_names:
+            self._query_names[(endpoint, method)] = documented_query(
                 self._docs.get(endpoint, {}).get("get" if method == "head" else method, {})
             )
+        names = self._query_names[(endpoint, method)]
+        if names is None:  # this operation ignores parameters it does not know
+            return
         unknown = [name for name in request.args if name not in names]
         if unknown:
             raise ApiError(

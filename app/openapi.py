@@ -44,7 +44,10 @@ def auth_of(fn) -> tuple[str, str | None] | None:
     return None
 
 
-def documented_query(info: dict) -> frozenset[str]:
+def documented_query(info: dict) -> frozenset[str] | None:
+    """The query parameters an operation documents, or None when it ignores the ones it does
+    not know (its query schema says ``unknown = EXCLUDE``: an SVG badge in a README must
+    survive `?v=2` or `?style=flat`)."""
     names = set()
     if info.get("pagination"):
         names |= {"page", "page_size"}
@@ -59,6 +62,8 @@ def documented_query(info: dict) -> frozenset[str]:
             names.add(param["name"])
         schema = _schema_instance(param.get("schema"))
         if schema is not None:
+            if schema.unknown == ma.EXCLUDE:
+                return None
             names |= {f.data_key or n for n, f in schema.load_fields.items()}
     return frozenset(names)
 

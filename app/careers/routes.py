@@ -231,6 +231,11 @@ def _import_body() -> dict:
         if not isinstance(body, dict):
             raise ApiError(400, "VALIDATION_ERROR", "Expected a JSON object or a file upload")
         return body
+    unknown = (set(request.form) - {"format", "title"}) | (set(request.files) - {"file"})
+    if unknown:
+        raise ApiError(
+            400, "VALIDATION_ERROR", "Invalid input", {n: ["Unknown field."] for n in unknown}
+        )
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiError(400, "VALIDATION_ERROR", "Invalid input", {"file": ["Upload a file."]})
@@ -267,10 +272,24 @@ def _import_body() -> dict:
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "format": {"type": "string"},
-                        "title": {"type": "string"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A .tex or .md file, UTF-8 text",
+                        },
+                        "format": {
+                            "type": "string",
+                            "enum": list(RESUME_FORMATS),
+                            "description": "Default: from the file name's extension",
+                        },
+                        "title": {
+                            "type": "string",
+                            "maxLength": 300,
+                            "description": "Default: the file name without its extension",
+                        },
                     },
+                    "required": ["file"],
+                    "additionalProperties": False,
                 }
             },
         }

@@ -29,6 +29,10 @@ DIETARY = (
     "low-sodium",
     "diabetic",
 )
+# Cuisine names are free text (a catalog names its own), so a list is bounded by the largest
+# cuisine vocabulary a user may list in full, never below it: UCI's restaurant data names 103
+# cuisines among its users' favourites, and one of its users lists every one.
+MAX_CUISINES = 200
 LIST_KEYS = ("dietary", "vibes", "cuisine_affinity", "cuisine_aversion", "price_comfort")
 MAX_EXTRA_BYTES = 8192
 

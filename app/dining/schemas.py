@@ -8,7 +8,14 @@ import marshmallow as ma
 from marshmallow import INCLUDE, validate
 
 from app.dining import allergens
-from app.dining.prefs import DIETARY, LIST_KEYS, MAX_EXTRA_BYTES, PRICE_TIERS, normalize_dietary
+from app.dining.prefs import (
+    DIETARY,
+    LIST_KEYS,
+    MAX_CUISINES,
+    MAX_EXTRA_BYTES,
+    PRICE_TIERS,
+    normalize_dietary,
+)
 from app.http import Schema
 from app.models.dining import INTERACTION_KINDS, RATING_SCALES, SEVERITIES
 
@@ -97,8 +104,8 @@ class DiningPreferencesSchema(Schema):
         allow_none=True,
     )
     vibes = _names(30, 50, allow_none=True)
-    cuisine_affinity = _names(50, 80, allow_none=True)
-    cuisine_aversion = _names(50, 80, allow_none=True)
+    cuisine_affinity = _names(MAX_CUISINES, 80, allow_none=True)
+    cuisine_aversion = _names(MAX_CUISINES, 80, allow_none=True)
     price_comfort = ma.fields.List(
         Str(validate=validate.OneOf(PRICE_TIERS)),
         validate=validate.Length(max=4),

@@ -156,6 +156,10 @@ def _write_preferences(uid: str, body: dict, replace: bool) -> dict:
         user = _load(s, uid, for_update=True)
         base = {} if replace else dict(user.preferences or {})
         merged = deep_merge(base, body)
+        # A union may outgrow a list's bound: the merged whole keeps the same bounds.
+        problems = DiningPreferencesSchema().validate(merged)
+        if problems:
+            raise ApiError(400, "VALIDATION_ERROR", "Invalid input", problems)
         user.preferences = merged
         user.dietary_flags = dietary_flags(merged)
         touch(user)

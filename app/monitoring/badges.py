@@ -68,7 +68,8 @@ def _badge(text: str) -> Response:
 @blp.doc(**SVG_DOC)
 @public_read
 def status_badge(query, resource_id):
-    """A status badge: available, not available or pending."""
+    """A status badge: available, not available or pending. Query parameters other than
+    `period` and `label` are ignored (a cache buster such as `?v=2` keeps working)."""
     rd = reader(None, org_required=False)
     with session_scope() as s:
         row = reads.readable_resource(s, resource_id, rd, reads.allowed_for(rd))
@@ -82,7 +83,8 @@ def status_badge(query, resource_id):
 @blp.doc(**SVG_DOC)
 @public_read
 def uptime_badge(query, resource_id):
-    """An uptime badge for `period` (24h, 7d, 30d, 365d), from the rollups."""
+    """An uptime badge for `period` (24h, 7d, 30d, 365d), from the rollups. Other query
+    parameters than `period` and `label` are ignored (`?style=flat` keeps working)."""
     rd = reader(None, org_required=False)
     with session_scope() as s:
         row = reads.readable_resource(s, resource_id, rd, reads.allowed_for(rd))

@@ -123,6 +123,12 @@ class StatusPageSchema(Schema):
 
 
 class BadgeQuerySchema(Input):
+    """Unknown parameters are ignored, not refused: an image in a README must survive a cache
+    buster (`?v=2`) or a shields.io habit (`?style=flat`)."""
+
+    class Meta(Input.Meta):
+        unknown = ma.EXCLUDE
+
     period = ma.fields.String(
         load_default="30d", validate=validate.OneOf(("24h", "7d", "30d", "365d"))
     )

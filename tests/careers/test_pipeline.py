@@ -140,6 +140,13 @@ def test_a_markdown_resume_can_be_uploaded_as_a_file(api):
     assert api.get(f"{C}/resumes").json()["meta"]["total"] == 1
 
 
+def test_the_document_says_an_upload_needs_its_file(api):
+    doc = api.get("/api/openapi.json").json()
+    body = doc["paths"][f"{C}/resumes/import"]["post"]["requestBody"]["content"]
+    form = body["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["format"]["enum"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "status", "where"),
     [
@@ -149,6 +156,12 @@ def test_a_markdown_resume_can_be_uploaded_as_a_file(api):
         ({"files": {"file": ("cv.docx", b"PK\x03\x04", "application/zip")}}, 400, "format"),
         ({"files": {"file": ("cv.tex", b"\xff\xfe\x00bad", "text/plain")}}, 400, "file"),
         ({"json": {"format": "markdown", "content": "x" * 200_001}}, 413, None),
+        ({"files": {"format": (None, "latex")}}, 400, "file"),
+        (
+            {"files": {"file": ("cv.md", b"# Ada", "text/markdown"), "colour": (None, "x")}},
+            400,
+            "colour",
+        ),
     ],
 )
 def test_bad_resume_uploads_are_refused_before_anything_is_queued(api, kwargs, status, where):

@@ -85,6 +85,26 @@ def test_null_removes_a_preference_and_put_replaces_them_all(service, profile):
     assert prefs == {"price_comfort": ["$"]}
 
 
+def test_a_user_may_list_every_cuisine_of_a_real_vocabulary(service, profile):
+    # UCI's restaurant data names 103 cuisines among its users' favourites; one lists them all.
+    path = f"{BASE}/{profile}/preferences"
+    cuisines = [f"Cuisine {n}" for n in range(103)]
+    resp = patch(service, path, {"cuisine_affinity": cuisines, "cuisine_aversion": cuisines[:3]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["data"]["preferences"]["cuisine_affinity"] == cuisines
+    doc = service.get("/api/openapi.json").json()["components"]["schemas"]
+    prefs = next(v for k, v in doc.items() if "cuisine_affinity" in v.get("properties", {}))
+    assert prefs["properties"]["cuisine_affinity"]["maxItems"] >= 103
+
+
+def test_a_union_that_outgrows_the_bound_is_400_and_keeps_the_old_list(service, profile):
+    path = f"{BASE}/{profile}/preferences"
+    assert patch(service, path, {"cuisine_affinity": [f"A{n}" for n in range(150)]}).ok
+    resp = patch(service, path, {"cuisine_affinity": [f"B{n}" for n in range(150)]})
+    assert resp.status_code == 400 and "cuisine_affinity" in resp.json()["errors"]
+    assert len(_profile(service, profile)["preferences"]["cuisine_affinity"]) == 150
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

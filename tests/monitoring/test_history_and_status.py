@@ -181,6 +181,20 @@ def test_badges_are_svg_under_the_same_visibility(api, anon):
     assert "90%" in up.text and "uptime 24h" in up.text
     resp = anon.get(f"{BASE}/resources/{res['id']}/badge/uptime.svg", params={"period": "1y"})
     assert resp.status_code == 400 and "period" in resp.json()["errors"]
+    # A README's image survives a cache buster or a shields.io style: unknown ones are ignored.
+    for path in ("status.svg", "uptime.svg"):
+        busted = anon.get(
+            f"{BASE}/resources/{res['id']}/badge/{path}", params={"v": "2", "style": "flat"}
+        )
+        assert busted.status_code == 200, busted.text
+        assert busted.headers["Content-Type"].startswith("image/svg+xml")
+    labelled = anon.get(
+        f"{BASE}/resources/{res['id']}/badge/status.svg", params={"label": "API", "v": "3"}
+    )
+    assert "API" in labelled.text
+    # Elsewhere an unknown query parameter is still refused.
+    listed = anon.get(f"{BASE}/resources", params={"v": "2"})
+    assert listed.status_code == 400 and "v" in listed.json()["errors"]
     group = create_group(api, "Private", "AUTHENTICATED")
     api.request(
         "PUT", f"{BASE}/resources/{res['id']}/groups", json={"groupIds": [group["id"]]}
