@@ -73,6 +73,7 @@ def up(procfile):
     from honcho.environ import parse_procfile
     from honcho.manager import Manager
 
+    from app.mail import describe_transport
     from app.redis_conn import resolve_redis_url
     from migrations import upgrade
 
@@ -90,6 +91,7 @@ def up(procfile):
     upgrade(settings.database_url)
     click.echo(f"kairos: database ready ({settings.database_url.split('://')[0]})")
     click.echo(f"kairos: API      http://{settings.bind}/api/docs")
+    click.echo(f"kairos: mail     {describe_transport(settings)}")
     click.echo(
         f"kairos: Flower   http://{settings.flower_bind}  "
         f"(user {env['KAIROS_FLOWER_BASIC_AUTH'].split(':')[0]}, password in "

@@ -210,7 +210,7 @@ def validate(values: dict) -> None:
     if values["blob_url"] and not values["blob_url"].startswith("s3://"):
         raise ConfigError("blob_url", "expected s3://bucket/prefix (empty: the database)")
     if values["smtp_url"]:
-        from app.mail_transport import parse_smtp_url
+        from app.mail import parse_smtp_url
 
         try:
             parse_smtp_url(values["smtp_url"])

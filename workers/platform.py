@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from email.message import EmailMessage
-from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
-from app import events
+from app import events, mail
 from app.config import get_settings
 from app.db import session_scope
 from app.models import RevokedToken
@@ -18,7 +16,7 @@ from app.models import Task as TaskRow
 from app.platform import blobs
 from app.platform.kinds import REGISTRY
 from app.taskqueue import send_task_message
-from workers.base import TaskError, TrackedTask, utcnow
+from workers.base import TaskError, TrackedTask, TransientError, utcnow
 from workers.broker_state import broker_view
 from workers.celery_app import celery
 
@@ -74,18 +72,27 @@ def diagnostic(self, steps=1, sleep=0.0, fail_at=None, payload_bytes=0):
 
 @celery.task(base=TrackedTask, bind=True, name="platform.send_mail")
 def send_mail(self, to, subject, body):
+    """One message, over SMTP when it is configured, else into the var/mail file sink. A
+    temporary failure (4xx, the server unreachable) is retried with backoff; a permanent one
+    (5xx) fails the task with MAIL_REJECTED."""
     settings = get_settings()
-    msg = EmailMessage()
-    # A subject built from user input (an org or a person's name) may hold a line break, which
-    # a header cannot: one line, whitespace collapsed.
-    msg["From"], msg["To"], msg["Subject"] = settings.mail_from, to, " ".join(subject.split())
-    msg.set_content(body)
-    # Development delivery: one .eml file per message, readable by any mail client.
-    outbox = settings.var_path / "mail"
-    outbox.mkdir(parents=True, exist_ok=True)
-    path = Path(outbox, f"{utcnow():%Y%m%dT%H%M%S}-{self.request.id}.eml")
-    path.write_bytes(bytes(msg))
-    return {"delivered_to": to, "file": str(path)}
+    try:
+        msg = mail.build_message(settings.mail_from, to, subject, body)
+    except ValueError as exc:  # a header the message refuses (a line break in an address)
+        raise TaskError(f"The message cannot be built: {exc}", code="MAIL_INVALID") from None
+    config = mail.smtp_config(settings)
+    if config is None:
+        path = mail.write_to_sink(msg, self.request.id, settings)
+        return {"delivered_to": to, "transport": "file", "file": str(path)}
+    try:
+        mail.send_smtp(msg, config)
+    except mail.MailError as exc:
+        fields = {"code": exc.code, "temporary": exc.temporary, "error": exc.message}
+        log.warning("mail_failed", extra={"task_id": self.request.id, **fields})
+        if exc.temporary:
+            raise TransientError(exc.message, code=exc.code) from None
+        raise TaskError(exc.message, code=exc.code) from None
+    return {"delivered_to": to, "transport": "smtp", "message_id": msg["Message-ID"]}
 
 
 @celery.task(name="platform.janitor", ignore_result=True)

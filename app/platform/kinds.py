@@ -110,9 +110,12 @@ SEND_MAIL = register(
         queue="mail",
         schema=MailParams,
         public=False,
-        description="Delivers one e-mail.",
+        description="Delivers one e-mail (SMTP, or the var/mail file sink).",
         soft_time_limit=60,
         time_limit=90,
+        # A temporary SMTP failure retries after 2, 4, 8, 16 and 32 s: a minute of an
+        # unreachable or greylisting server is absorbed.
+        max_retries=5,
     )
 )
 JANITOR = register(
