@@ -41,8 +41,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI is app.apidocs (/api/docs), from local files: flask-smorest's page
+        # would load it from a CDN.
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {
@@ -102,6 +102,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app import web
 
     web.init_app(app)  # the console's pages at / (not part of the OpenAPI document)
+
+    from app import apidocs
+
+    apidocs.init_app(app)  # Swagger UI at /api/docs, from files this installation ships
 
     @app.before_request
     def _before():

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from tests.monitoring.conftest import create_resource, record_checks, slug_of
+from tests.web.conftest import NO_NETWORK
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -31,6 +32,7 @@ def browser_factory():
         options.binary_location = CHROMIUM
         for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
             options.add_argument(arg)
+        options.add_argument(NO_NETWORK)  # nothing but the served app resolves
         if not javascript:
             options.add_argument("--blink-settings=scriptEnabled=false")
         driver = webdriver.Chrome(service=Service(DRIVER), options=options)

@@ -1,0 +1,48 @@
+"""Swagger UI at /api/docs comes from this installation: with the network cut (only the served
+app resolves) and a strict CSP, the browser renders every tag and operation."""
+
+from __future__ import annotations
+
+import requests
+from selenium.webdriver.common.by import By
+
+from tests.web.helpers import severe_console_errors, visible, wait
+
+
+def test_swagger_ui_renders_the_operations_with_the_network_cut(browser, platform):
+    browser.get(platform.base_url + "/api/docs")
+    visible(browser, ".swagger-ui .information-container .title")
+    assert "Kairos" in browser.find_element(By.CSS_SELECTOR, ".information-container .title").text
+    wait(browser).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".opblock-tag")) >= 5)
+    tags = {
+        t.get_attribute("data-tag") for t in browser.find_elements(By.CSS_SELECTOR, ".opblock-tag")
+    }
+    assert {"careers", "recruiting", "monitoring", "dining"} <= tags
+
+    # Every operation of the document is on the page (tags are open by default).
+    doc = requests.get(platform.base_url + "/api/openapi.json", timeout=10).json()
+    wanted = sum(len([m for m in ops if m != "parameters"]) for ops in doc["paths"].values())
+    wait(browser).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, ".opblock-summary")) == wanted
+    )
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert "/api/v1/careers/applications" in {p.replace("\u200b", "") for p in paths}
+    assert severe_console_errors(browser) == []
+    # Nothing the page loaded came from another origin.
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert resources and all(r.startswith(platform.base_url) for r in resources)
+
+
+def test_the_docs_page_is_strict_and_its_files_are_local(platform):
+    page = requests.get(platform.base_url + "/api/docs", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'self'" in csp
+    assert "cdn" not in page.text and "<script>" not in page.text
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "kairos-apidocs.js"):
+        asset = requests.get(f"{platform.base_url}/api/docs/assets/{name}", timeout=10)
+        assert asset.status_code == 200 and len(asset.content) > 100, name
+    escape = requests.get(f"{platform.base_url}/api/docs/assets/..%2F..%2Fweb_app.py", timeout=10)
+    assert escape.status_code == 404
