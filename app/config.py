@@ -15,6 +15,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ENV_PREFIX = "KAIROS_"
 SECRET_KEYS = (
@@ -210,8 +211,6 @@ def validate(values: dict) -> None:
     if values["blob_url"] and not values["blob_url"].startswith("s3://"):
         raise ConfigError("blob_url", "expected s3://bucket/prefix (empty: the database)")
     if values["smtp_url"]:
-        from app.mail import parse_smtp_url
-
         try:
             parse_smtp_url(values["smtp_url"])
         except ValueError as exc:
@@ -244,6 +243,55 @@ def validate(values: dict) -> None:
     auth = values["flower_basic_auth"]
     if auth and ":" not in auth:
         raise ConfigError("flower_basic_auth", "expected user:password")
+
+
+# --- SMTP: the one parser of KAIROS_SMTP_URL (app.mail sends; settings check it at start) ---
+
+SMTP_DEFAULT_PORT = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str
+    user: str = ""
+    password: str = ""
+    timeout: float = 30.0
+
+    def describe(self) -> str:  # for logs: never the password
+        return f"smtp {self.host}:{self.port} ({self.security})"
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """``smtp[s]://[user[:password]@]host[:port][?starttls=true|false]``. ``smtps`` is
+    implicit TLS (port 465); ``smtp`` uses STARTTLS unless ``starttls=false`` (port 587, or
+    25 without STARTTLS). Raises ValueError naming what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("expected smtp://… or smtps://…")
+    if not parts.hostname:
+        raise ValueError("the URL names no host")
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"starttls"}
+    if unknown:
+        raise ValueError(f"unknown parameter {sorted(unknown)[0]!r} (only starttls)")
+    if parts.scheme == "smtps":
+        security = "tls"
+    else:
+        starttls = query.get("starttls", ["true"])[-1].lower()
+        security = "starttls" if starttls in ("1", "true", "yes", "on") else "none"
+    try:
+        port = parts.port or SMTP_DEFAULT_PORT[security]
+    except ValueError:
+        raise ValueError("the port is not a number between 1 and 65535") from None
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port,
+        security=security,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+    )
 
 
 def dev_secret(var_path: Path, name: str, make) -> str:

@@ -15,20 +15,15 @@ folded onto one line first. No Flask here: the ``platform.send_mail`` task calls
 
 from __future__ import annotations
 
+import dataclasses
 import smtplib
 import ssl
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from app.config import Settings, get_settings
-
-SECURITY = ("starttls", "tls", "none")
-_DEFAULT_PORT = {"starttls": 587, "tls": 465, "none": 25}
-_TRUE = ("1", "true", "yes", "on")
+from app.config import SMTP_DEFAULT_PORT, Settings, SmtpConfig, get_settings, parse_smtp_url
 
 
 class MailError(Exception):
@@ -40,62 +35,18 @@ class MailError(Exception):
         self.message, self.temporary, self.code = message, temporary, code
 
 
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int
-    security: str
-    user: str = ""
-    password: str = ""
-    timeout: float = 30.0
-
-    def describe(self) -> str:  # for logs: never the password
-        return f"smtp {self.host}:{self.port} ({self.security})"
-
-
-def parse_smtp_url(url: str) -> SmtpConfig:
-    """``smtp[s]://[user[:password]@]host[:port][?starttls=true|false]``. ``smtps`` is
-    implicit TLS (port 465); ``smtp`` uses STARTTLS unless ``starttls=false`` (port 587, or
-    25 without STARTTLS). Raises ValueError naming what is wrong."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps"):
-        raise ValueError("expected smtp://… or smtps://…")
-    if not parts.hostname:
-        raise ValueError("the URL names no host")
-    query = parse_qs(parts.query)
-    unknown = set(query) - {"starttls"}
-    if unknown:
-        raise ValueError(f"unknown parameter {sorted(unknown)[0]!r} (only starttls)")
-    if parts.scheme == "smtps":
-        security = "tls"
-    else:
-        starttls = query.get("starttls", ["true"])[-1].lower()
-        security = "starttls" if starttls in _TRUE else "none"
-    try:
-        port = parts.port or _DEFAULT_PORT[security]
-    except ValueError:
-        raise ValueError("the port is not a number between 1 and 65535") from None
-    return SmtpConfig(
-        host=parts.hostname,
-        port=port,
-        security=security,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-    )
-
-
 def smtp_config(settings: Settings | None = None) -> SmtpConfig | None:
     """The SMTP server mail goes to, or None for the file sink."""
     settings = settings or get_settings()
     if settings.smtp_url:
         config = parse_smtp_url(settings.smtp_url)
-        return SmtpConfig(**{**config.__dict__, "timeout": float(settings.smtp_timeout)})
+        return dataclasses.replace(config, timeout=float(settings.smtp_timeout))
     if not settings.smtp_host:
         return None
     security = settings.smtp_security
     return SmtpConfig(
         host=settings.smtp_host,
-        port=settings.smtp_port or _DEFAULT_PORT[security],
+        port=settings.smtp_port or SMTP_DEFAULT_PORT[security],
         security=security,
         user=settings.smtp_user,
         password=settings.smtp_password,
