@@ -86,8 +86,8 @@ class Settings:
     # registries (host[:port]) spoken to over plain HTTP; how long history is kept.
     probe_allow_private: bool = False
     probe_insecure_registries: tuple[str, ...] = ()
-    monitoring_check_retention_days: int = 7
-    monitoring_minute_rollup_retention_hours: int = 48
+    monitoring_check_retention_days: int = 2
+    monitoring_minute_rollup_retention_hours: int = 168
     monitoring_hour_rollup_retention_days: int = 90
     monitoring_day_rollup_retention_days: int = 400
     # Scheduled probes: resources per batch message; per-resource metric series (0 = none).

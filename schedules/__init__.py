@@ -32,6 +32,13 @@ SCHEDULE = {
         "schedule": schedule(3600.0),
         "options": {"queue": "default", "expires": 3000},
     },
+    # Monitoring history: whole minutes folded into hours and hours into days (idempotent,
+    # so a second beat or a repeated tick is harmless), then old rows pruned.
+    "monitoring.compact": {
+        "task": "monitoring.compact",
+        "schedule": schedule(300.0),
+        "options": {"queue": "default", "expires": 280},
+    },
     "monitoring.prune": {
         "task": "monitoring.prune",
         "schedule": schedule(3600.0),

@@ -1,11 +1,14 @@
 """Monitoring workload tables (seed 002): resources and their checks, rollups, groups,
 announcements and notification channels.
 
-Shape of the history (the idea Uptime Kuma's ``stat_minutely/hourly/daily`` tables use):
-every check is kept for a short while (``monitoring_checks``), and the result recorder folds
-each check into one row per resource per minute, hour and day (``monitoring_rollups``) in the
-same transaction. Uptime ratios and the status page's daily bars read the rollups, never the
-raw checks, so their cost depends on the window, not on the check rate.
+Shape of the history (the idea of Uptime Kuma's ``stat_minutely/hourly/daily`` tables and of
+Gatus's hourly uptime rows merged into daily ones): every check is kept for a short while
+(``monitoring_checks``), and the result recorder folds each check into its resource's minute
+rollup in the same transaction. A beat job (``workers/monitoring/compaction.py``) later folds
+whole minutes into hour rollups and whole hours into day rollups, and records how far each
+grain is folded in ``monitoring_compaction``. Uptime ratios and the status page's daily bars
+read the rollups, never the raw checks, each bucket from exactly one grain (see
+``app/monitoring/uptime.py``), so their cost depends on the window, not on the check rate.
 
 Checks and rollups are the high-volume tables: they take integer keys (cheap indexes), carry
 no org (a resource's org is theirs) and go when their resource goes (ON DELETE CASCADE).
@@ -139,6 +142,20 @@ class Rollup(Base):
     latency_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     latency_min: Mapped[float | None] = mapped_column(Float)
     latency_max: Mapped[float | None] = mapped_column(Float)
+
+
+class Compaction(Base):
+    """How far one coarse grain is folded: every ``fine`` bucket before ``done_until`` is in a
+    bucket of ``grain`` (hour from minutes, day from hours). Reads take a bucket before the
+    mark from this grain and one after it from the finer grain, so nothing counts twice."""
+
+    __tablename__ = "monitoring_compaction"
+
+    grain: Mapped[str] = mapped_column(String(8), primary_key=True)
+    done_until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
 
 
 resource_groups = Table(

@@ -30,6 +30,7 @@ from app.platform import task_service
 from app.platform.auth import current_principal, get_scoped, require
 from app.platform.task_routes import TaskSchema
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COLUMNS = {  # request field → model attribute
     "name": "name",
     "resourceType": "resource_type",
@@ -310,7 +311,18 @@ def resource_rollups(query, resource_id, pagination_parameters):
         row = reads.readable_resource(
             s, resource_id, rd, reads.allowed_for(rd, query["include_hidden"])
         )
-        stmt = select(Rollup).where(Rollup.resource_id == row.id, Rollup.period == query["period"])
+        period = query["period"]
+        if period != "minute":
+            # Hours and days not folded yet are summed from the finer grain (at most the
+            # retention of hours or days in buckets: a bounded list, paged here).
+            start = query.get("from_") or EPOCH
+            found = uptime.buckets(s, [row.id], period, start, query.get("to"))[row.id]
+            ordered = sorted(found.values(), key=lambda b: b.bucket_start, reverse=True)
+            pagination_parameters.item_count = len(ordered)
+            first = (pagination_parameters.page - 1) * pagination_parameters.page_size
+            page = ordered[first : first + pagination_parameters.page_size]
+            return [uptime.bucket_json(b) for b in page]
+        stmt = select(Rollup).where(Rollup.resource_id == row.id, Rollup.period == period)
         if query.get("from_"):
             stmt = stmt.where(Rollup.bucket_start >= query["from_"])
         if query.get("to"):

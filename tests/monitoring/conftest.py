@@ -56,8 +56,8 @@ def slug_of(client) -> str:
 
 
 def record_checks(resource_id: str, statuses: list[str], *, start=None, step=timedelta(minutes=1)):
-    """Write checks and their minute/hour/day rollups the way the recorder does (the
-    recorder's own tests cover it; these tests read what it writes)."""
+    """Write checks and their minute rollups the way the recorder does (the recorder's own
+    tests cover it; these tests read what it writes). Hours and days come from compaction."""
     from sqlalchemy import select
 
     from app.db import session_scope
@@ -80,35 +80,34 @@ def record_checks(resource_id: str, statuses: list[str], *, start=None, step=tim
                     checked_at=at,
                 )
             )
-            for period in ("minute", "hour", "day"):
-                bucket = floor(at, period)
-                row = s.scalar(
-                    select(Rollup).where(
-                        Rollup.resource_id == resource_id,
-                        Rollup.period == period,
-                        Rollup.bucket_start == bucket,
-                    )
+            bucket = floor(at, "minute")
+            row = s.scalar(
+                select(Rollup).where(
+                    Rollup.resource_id == resource_id,
+                    Rollup.period == "minute",
+                    Rollup.bucket_start == bucket,
                 )
-                if row is None:
-                    row = Rollup(
-                        resource_id=resource_id,
-                        period=period,
-                        bucket_start=bucket,
-                        checks=0,
-                        ups=0,
-                        downs=0,
-                        latency_sum=0.0,
-                        latency_count=0,
-                    )
-                    s.add(row)
-                row.checks += 1
-                row.ups += up
-                row.downs += not up
-                row.latency_sum += latency
-                row.latency_count += 1
-                row.latency_min = min(row.latency_min or latency, latency)
-                row.latency_max = max(row.latency_max or latency, latency)
-                s.flush()
+            )
+            if row is None:
+                row = Rollup(
+                    resource_id=resource_id,
+                    period="minute",
+                    bucket_start=bucket,
+                    checks=0,
+                    ups=0,
+                    downs=0,
+                    latency_sum=0.0,
+                    latency_count=0,
+                )
+                s.add(row)
+            row.checks += 1
+            row.ups += up
+            row.downs += not up
+            row.latency_sum += latency
+            row.latency_count += 1
+            row.latency_min = min(row.latency_min or latency, latency)
+            row.latency_max = max(row.latency_max or latency, latency)
+            s.flush()
         last = statuses[-1]
         res = s.get(Resource, resource_id)
         res.latest_check_status = last
@@ -125,3 +124,17 @@ def _stop_status_hub():
     from app.monitoring.live import status_hub
 
     status_hub.stop()
+
+
+@pytest.fixture
+def compaction_marks():
+    """Marks a test's compaction moved are taken back after it: later tests write history
+    in the past, which a mark at the present would hide (real checks never land there)."""
+    from sqlalchemy import delete
+
+    from app.db import session_scope
+    from app.models.monitoring import Compaction
+
+    yield
+    with session_scope() as s:
+        s.execute(delete(Compaction))

@@ -2,9 +2,11 @@
 
 For each outcome: a check row, the resource's latest state (status with retries, failure
 streak, certificate expiry), its next due time (its own phase within its interval, so due
-times stay spread and never drift) and the release of its lease, and the minute, hour and day
-rollups (upserts that add to the bucket). Only after the commit: metrics, the live status
-stream and notifications, one task per change.
+times stay spread and never drift) and the release of its lease, and the minute rollup (an
+upsert that adds to the bucket). Hour and day rollups are folded from whole minutes later by
+the compaction beat job (``compaction.py``): writing them here too would update the same hot
+row sixty times an hour per resource, which on PostgreSQL leaves a dead row version each time.
+Only after the commit: metrics, the live status stream and notifications, one task per change.
 
 A database error is retried with backoff (the whole transaction, which is safe: nothing of
 it was kept) and then logged; it is never recorded as the resource being down. The lease
@@ -32,7 +34,7 @@ log = logging.getLogger("kairos.monitoring")
 RECORD_ATTEMPTS = 5
 RECORD_BACKOFF = (0.2, 0.5, 1.0, 2.0)
 CERT_WINDOW_DAYS = 365  # channels may ask to hear of expiry up to this far ahead
-PERIODS = (("minute", 60), ("hour", 3600), ("day", 86400))
+MINUTE = 60
 
 
 @dataclass
@@ -158,32 +160,31 @@ def _rollup_rows(checks: list[dict]) -> list[dict]:
     for c in checks:
         up = c["status"] == "AVAILABLE"
         latency = c["latency_ms"]
-        for period, seconds in PERIODS:
-            key = (c["resource_id"], period, bucket(c["checked_at"], seconds))
-            row = merged.get(key)
-            if row is None:
-                row = merged[key] = {
-                    "resource_id": key[0],
-                    "period": period,
-                    "bucket_start": key[2],
-                    "checks": 0,
-                    "ups": 0,
-                    "downs": 0,
-                    "latency_sum": 0.0,
-                    "latency_count": 0,
-                    "latency_min": None,
-                    "latency_max": None,
-                }
-            row["checks"] += 1
-            row["ups" if up else "downs"] += 1
-            if latency is not None:
-                row["latency_sum"] += latency
-                row["latency_count"] += 1
-                low, high = row["latency_min"], row["latency_max"]
-                row["latency_min"] = latency if low is None else min(low, latency)
-                row["latency_max"] = latency if high is None else max(high, latency)
+        key = (c["resource_id"], bucket(c["checked_at"], MINUTE))
+        row = merged.get(key)
+        if row is None:
+            row = merged[key] = {
+                "resource_id": key[0],
+                "period": "minute",
+                "bucket_start": key[1],
+                "checks": 0,
+                "ups": 0,
+                "downs": 0,
+                "latency_sum": 0.0,
+                "latency_count": 0,
+                "latency_min": None,
+                "latency_max": None,
+            }
+        row["checks"] += 1
+        row["ups" if up else "downs"] += 1
+        if latency is not None:
+            row["latency_sum"] += latency
+            row["latency_count"] += 1
+            low, high = row["latency_min"], row["latency_max"]
+            row["latency_min"] = latency if low is None else min(low, latency)
+            row["latency_max"] = latency if high is None else max(high, latency)
     # A stable order: concurrent batches then take row locks in the same order (no deadlock).
-    return sorted(merged.values(), key=lambda r: (r["resource_id"], r["period"]))
+    return sorted(merged.values(), key=lambda r: (r["resource_id"], r["bucket_start"]))
 
 
 def _write(outcomes: list[Outcome], reschedule: bool) -> tuple[list[Change], int]:

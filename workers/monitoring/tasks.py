@@ -2,8 +2,9 @@
 
 Scheduled work is plain Celery (no task rows): ``monitoring.dispatch`` (beat, every second),
 ``monitoring.probe_batch`` (queue ``probes``), ``monitoring.notify`` and ``monitoring.deliver``
-(queue ``mail``), ``monitoring.prune`` (beat, retention). What a client asks for is a
-TrackedTask: ``monitoring.probe`` (check one resource now) and ``monitoring.notify_test``.
+(queue ``mail``), ``monitoring.compact`` and ``monitoring.prune`` (beat, bounded history).
+What a client asks for is a TrackedTask: ``monitoring.probe`` (check one resource now) and
+``monitoring.notify_test``.
 """
 
 from __future__ import annotations
@@ -11,23 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import delete, select
 
 from app.config import get_settings
 from app.db import session_scope
-from app.models.monitoring import Check, Resource, Rollup
+from app.models.monitoring import Resource
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
-from workers.monitoring import notify, scheduler
+from workers.monitoring import compaction, notify, scheduler
 from workers.monitoring.net import Policy
 from workers.monitoring.probes import ProbeSpec, run_batch
 from workers.monitoring.recorder import record
 
 log = logging.getLogger("kairos.monitoring")
-
-PRUNE_CHUNK = 5000
 
 
 @celery.task(name="monitoring.dispatch", ignore_result=True)
@@ -79,40 +75,16 @@ def deliver(channel_id, body, resource_id=None, attempt=1):
         )
 
 
+@celery.task(name="monitoring.compact", ignore_result=True)
+def compact():
+    """Beat: fold whole minutes into hour rollups and whole hours into day rollups."""
+    return compaction.compact()
+
+
 @celery.task(name="monitoring.prune", ignore_result=True)
 def prune():
-    """Beat: drop raw checks and rollups past their retention, in chunks."""
-    s = get_settings()
-    now = datetime.now(UTC)
-    removed = {
-        "checks": _prune(
-            Check, Check.checked_at, now - timedelta(days=s.monitoring_check_retention_days)
-        )
-    }
-    for period, cutoff in (
-        ("minute", now - timedelta(hours=s.monitoring_minute_rollup_retention_hours)),
-        ("hour", now - timedelta(days=s.monitoring_hour_rollup_retention_days)),
-        ("day", now - timedelta(days=s.monitoring_day_rollup_retention_days)),
-    ):
-        removed[period] = _prune(Rollup, Rollup.bucket_start, cutoff, Rollup.period == period)
-    if any(removed.values()):
-        log.info("monitoring_pruned", extra=removed)
-    return removed
-
-
-def _prune(model, column, cutoff, *where) -> int:
-    total = 0
-    while True:
-        with session_scope() as s:
-            ids = s.scalars(
-                select(model.id).where(column < cutoff, *where).limit(PRUNE_CHUNK)
-            ).all()
-            if not ids:
-                return total
-            s.execute(delete(model).where(model.id.in_(ids)))
-        total += len(ids)
-        if len(ids) < PRUNE_CHUNK:
-            return total
+    """Beat: drop raw checks and rollups past their retention (never an unfolded one)."""
+    return compaction.prune()
 
 
 # --- what a client asks for ---------------------------------------------------------------------
