@@ -191,3 +191,17 @@ def other_api(platform):
     from tests.factories import register
 
     return register(platform)
+
+
+@pytest.fixture
+def operator_api(api):
+    """``api``'s org as the installation's operator org (which changes what is one per
+    installation: runtime settings, CORS origins); the setting is restored afterwards."""
+    import dataclasses
+
+    from app.config import configure, get_settings
+
+    before = get_settings()
+    configure(dataclasses.replace(before, operator_org=api.user["org_id"]))
+    yield api
+    configure(dataclasses.replace(get_settings(), operator_org=before.operator_org))

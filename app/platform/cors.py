@@ -3,6 +3,10 @@
 An origin is ``scheme://host[:port]``: no path, no trailing slash, no wildcard. With none
 configured, no CORS headers are sent (the secure default). Changes apply at once: each API
 process re-reads the list at most every few seconds.
+
+The list is one per installation (a browser's preflight names no org), so, as with runtime
+settings, only admins of the operator org change it, and every change is audited. Any org's
+admin reads it (the console shows it).
 """
 
 from __future__ import annotations
@@ -21,13 +25,20 @@ from app.db import session_scope
 from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema
 from app.models import CorsOrigin
 from app.origins import origin_problem
+from app.platform import audit
 from app.platform.auth import current_principal, require
+from app.platform.operator import require_operator
 
 blp = Blueprint("cors", __name__, url_prefix="/api/v1/admin", description="CORS allowed origins")
 
 CACHE_SECONDS = 5
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, Prefer, X-API-Key, X-Kairos-Key"
+# Every request header a client of the API sends: seed 003's browser chat names its user in
+# X-User-ID and its backend its service key in X-Service-Token.
+ALLOWED_HEADERS = (
+    "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-API-Key, "
+    "X-Kairos-Key, X-Service-Token, X-User-ID"
+)
 
 
 class _OriginCache:
@@ -86,7 +97,7 @@ class Origins(MethodView):
     @require("admin")
     @blp.response(200, OriginSchema(many=True))
     def get(self):
-        """Origins allowed to call the API from a browser."""
+        """Origins allowed to call the API from a browser (the installation's list)."""
         with session_scope() as s:
             return s.scalars(select(CorsOrigin).order_by(CorsOrigin.created_at)).all()
 
@@ -95,26 +106,43 @@ class Origins(MethodView):
     @blp.response(201, OriginSchema)
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="Already allowed")
     def post(self, body):
-        """Allow an origin; takes effect within seconds, no restart."""
-        row = CorsOrigin(origin=body["origin"], created_by=current_principal().user_id)
+        """Allow an origin (operator org admins; another org's admin gets 403); takes effect
+        within seconds, no restart. Audited as `cors_origin.added`."""
+        principal = current_principal()
+        require_operator(principal, "CORS origins")
+        row = CorsOrigin(origin=body["origin"], created_by=principal.user_id)
         try:
             with session_scope() as s:
                 s.add(row)
+                s.flush()
+                audit.record(
+                    s, principal, "cors_origin.added", "cors_origin", row.id, None, _audited(row)
+                )
         except IntegrityError:
             raise ApiError(409, "CONFLICT", "This origin is already allowed") from None
         origins.invalidate()
         return row
 
 
+def _audited(row: CorsOrigin) -> dict:
+    return {"origin": row.origin}
+
+
 @blp.route("/cors-origins/<origin_id>", methods=["DELETE"])
 @require("admin")
 @blp.response(200, OriginSchema)
 def delete_origin(origin_id):
-    """Stop allowing an origin."""
+    """Stop allowing an origin (operator org admins; another org's admin gets 403). Audited as
+    `cors_origin.removed`."""
+    principal = current_principal()
+    require_operator(principal, "CORS origins")
     with session_scope() as s:
         row = s.get(CorsOrigin, origin_id)
         if row is None:
             raise ApiError(404, "CORS_ORIGIN_NOT_FOUND", "CORS origin not found")
+        audit.record(
+            s, principal, "cors_origin.removed", "cors_origin", row.id, _audited(row), None
+        )
         s.delete(row)
     origins.invalidate()
     return row

@@ -19,10 +19,11 @@ from app import runtime_config
 from app.config import SECRET_KEYS, get_settings
 from app.db import session_scope
 from app.http import ApiError, Blueprint, Schema, paginate
-from app.models import ConfigVersion, Org
+from app.models import ConfigVersion
 from app.platform import audit
-from app.platform.auth import Principal, current_principal, require
+from app.platform.auth import current_principal, require
 from app.platform.kinds import QUEUES
+from app.platform.operator import require_operator
 
 blp = Blueprint("config", __name__, url_prefix="/api/v1", description="Configuration")
 
@@ -118,16 +119,6 @@ def _view(version: int, overlay: dict) -> dict:
     }
 
 
-def _require_operator(principal: Principal) -> None:
-    wanted = get_settings().operator_org
-    with session_scope() as s:
-        operator = wanted or s.scalar(select(Org.id).order_by(Org.created_at, Org.id).limit(1))
-    if principal.org_id != operator:
-        raise ApiError(
-            403, "FORBIDDEN", "Runtime settings belong to the installation's operator org"
-        )
-
-
 @blp.route("/config", methods=["GET"])
 @require("admin")
 @blp.response(200, ConfigSchema)
@@ -145,7 +136,7 @@ def patch_config(body):
     """Change runtime settings (operator org admins). Validated like the file; stored as a
     new version; every web, worker and beat process applies it within a few seconds."""
     principal = current_principal()
-    _require_operator(principal)
+    require_operator(principal, "Runtime settings")
     version, overlay = runtime_config.current()
     if not body:  # nothing to change: no new version
         return _view(version, overlay)
@@ -182,7 +173,7 @@ def patch_config(body):
 @blp.paginate()
 def config_versions(pagination_parameters):
     """Every runtime config version, newest first (operator org admins)."""
-    _require_operator(current_principal())
+    require_operator(current_principal(), "Runtime settings")
     rows = paginate(select(ConfigVersion), pagination_parameters, ConfigVersion.version.desc())
     return [
         {

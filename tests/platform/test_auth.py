@@ -246,16 +246,21 @@ def test_bad_api_key_requests_are_400_and_write_nothing(api):
     "origin",
     ["example.com", "https://example.com/", "https://example.com/app", "*", "ftp://example.com"],
 )
-def test_invalid_origins_are_refused(api, origin):
+def test_invalid_origins_are_refused(operator_api, origin):
     before = count(CorsOrigin)
-    resp = api.post("/api/v1/admin/cors-origins", json={"origin": origin})
+    resp = operator_api.post("/api/v1/admin/cors-origins", json={"origin": origin})
     assert resp.status_code == 400 and "origin" in resp.json()["errors"]
     assert count(CorsOrigin) == before
 
 
-def test_an_allowed_origin_gets_cors_headers_on_api_paths_only(api):
+def test_an_allowed_origin_gets_cors_headers_on_api_paths_only(operator_api):
+    api = operator_api
     origin = f"https://{unique_email().split('@')[0]}.example.com:8443"
-    preflight_headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+    preflight_headers = {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-user-id",
+    }
     assert (
         "Access-Control-Allow-Origin"
         not in api.request("OPTIONS", "/api/v1/tasks", headers=preflight_headers).headers
@@ -265,11 +270,21 @@ def test_an_allowed_origin_gets_cors_headers_on_api_paths_only(api):
     preflight = api.request("OPTIONS", "/api/v1/tasks", headers=preflight_headers)
     assert preflight.headers["Access-Control-Allow-Origin"] == origin
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    allowed = {
+        h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"x-user-id", "x-service-token", "content-type", "authorization"} <= allowed
     assert (
         "Access-Control-Allow-Origin" not in api.get("/healthz", headers={"Origin": origin}).headers
     )
     other = api.get(ME, headers={"Origin": "https://evil.example.com"})
     assert "Access-Control-Allow-Origin" not in other.headers
+    unlisted = api.request(
+        "OPTIONS",
+        "/api/v1/tasks",
+        headers={**preflight_headers, "Origin": "https://evil.example.com"},
+    )
+    assert not [h for h in unlisted.headers if h.lower().startswith("access-control-")]
     assert api.post("/api/v1/admin/cors-origins", json={"origin": origin}).status_code == 409
     deleted = api.delete(f"/api/v1/admin/cors-origins/{created.json()['data']['id']}")
     assert deleted.status_code == 200
@@ -277,8 +292,42 @@ def test_an_allowed_origin_gets_cors_headers_on_api_paths_only(api):
     assert "Access-Control-Allow-Origin" not in after.headers
 
 
-def test_only_admins_edit_cors_origins(api):
-    member = add_member(api, "member")
+def test_every_cors_change_is_audited_with_who_and_what(operator_api):
+    origin = f"https://{unique_email().split('@')[0]}.example.org"
+    created = operator_api.post("/api/v1/admin/cors-origins", json={"origin": origin})
+    origin_id = created.json()["data"]["id"]
+    operator_api.delete(f"/api/v1/admin/cors-origins/{origin_id}")
+    events = operator_api.get("/api/v1/audit", params={"target_type": "cors_origin"}).json()
+    moves = [(e["action"], e["target_id"], e["before"], e["after"]) for e in events["data"]]
+    assert moves == [
+        ("cors_origin.removed", origin_id, {"origin": origin}, None),
+        ("cors_origin.added", origin_id, None, {"origin": origin}),
+    ]
+    assert {e["actor"] for e in events["data"]} == {f"user:{operator_api.user['id']}"}
+
+
+def test_another_orgs_admin_cannot_change_the_installations_origins(operator_api, other_api):
+    kept = f"https://{unique_email().split('@')[0]}.example.com"
+    row = operator_api.post("/api/v1/admin/cors-origins", json={"origin": kept}).json()["data"]
+    before = count(CorsOrigin)
+    # A self-registered owner is an admin of their own org, and nothing more.
+    added = other_api.post("/api/v1/admin/cors-origins", json={"origin": "https://mine.example"})
+    assert added.status_code == 403 and added.json()["code"] == "FORBIDDEN"
+    removed = other_api.delete(f"/api/v1/admin/cors-origins/{row['id']}")
+    assert removed.status_code == 403
+    assert count(CorsOrigin) == before
+    preflight = other_api.request(
+        "OPTIONS", "/api/v1/tasks", headers={"Origin": kept, "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.headers["Access-Control-Allow-Origin"] == kept
+    assert (
+        other_api.get("/api/v1/audit", params={"target_type": "cors_origin"}).json()["data"] == []
+    )
+    operator_api.delete(f"/api/v1/admin/cors-origins/{row['id']}")
+
+
+def test_only_admins_edit_cors_origins(operator_api):
+    member = add_member(operator_api, "member")
     resp = member.post("/api/v1/admin/cors-origins", json={"origin": "https://a.example.com"})
     assert resp.status_code == 403
 

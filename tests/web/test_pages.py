@@ -71,7 +71,8 @@ def test_a_dropped_feed_reconnects_and_resumes_without_repeats(browser, api):
     assert browser.find_element(By.ID, "feed-status").text == "live"
 
 
-def test_admin_creates_an_api_key_shown_once_and_manages_cors_origins(browser, api):
+def test_admin_creates_an_api_key_shown_once_and_manages_cors_origins(browser, operator_api):
+    api = operator_api
     sign_in_with_tokens(browser, api, "/admin")
     form = visible(browser, "#key-form")
     form.find_element(By.ID, "key-name").send_keys("deploy bot")
