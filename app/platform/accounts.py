@@ -42,6 +42,14 @@ class RegisterSchema(Schema):
         required=True, load_only=True, validate=ma.validate.Length(min=8, max=256)
     )
     name = ma.fields.String(validate=ma.validate.Length(max=200))
+    # The seeds' spellings of the display name: seed 001's `full_name`, seed 003's `username`
+    # (`name` wins, then `full_name`).
+    full_name = ma.fields.String(
+        validate=ma.validate.Length(max=200), metadata={"description": "Seed 001: the name"}
+    )
+    username = ma.fields.String(
+        validate=ma.validate.Length(max=150), metadata={"description": "Seed 003: the name"}
+    )
     org_name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
 
 
@@ -180,7 +188,8 @@ def _send_verification(user: User) -> None:
 @blp.response(201, RegisteredSchema)
 @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="The e-mail has an account")
 def register(body):
-    """Create an org (named `org_name`, optional) and its owner; sends a verification mail."""
+    """Create an org (named `org_name`, optional) and its owner; sends a verification mail.
+    The display name is `name`, or seed 001's `full_name`, or seed 003's `username`."""
     email = body["email"].lower()
     with session_scope() as s:
         if s.scalar(select(User.id).where(func.lower(User.email) == email)):
@@ -191,7 +200,7 @@ def register(body):
         user = User(
             org_id=org.id,
             email=email,
-            name=body.get("name"),
+            name=body.get("name") or body.get("full_name") or body.get("username"),
             password_hash=hash_password(body["password"]),
         )
         s.add(user)

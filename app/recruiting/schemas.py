@@ -154,10 +154,18 @@ class JobOutSchema(Schema):
 
 
 class ListQuerySchema(Schema):
-    """The seed's skip/limit beside the platform's page/page_size (skip/limit win if given)."""
+    """The seed's skip/limit beside the platform's page/page_size (skip/limit win if given).
+    A seed parameter (skip, limit, status_filter) without page/page_size pages as seed 001:
+    50 rows unless `limit` says otherwise."""
 
-    skip = ma.fields.Integer(validate=validate.Range(min=0, max=10_000_000))
-    limit = ma.fields.Integer(validate=validate.Range(min=1, max=100))
+    skip = ma.fields.Integer(
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "Seed 001: rows to skip (default 0)"},
+    )
+    limit = ma.fields.Integer(
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Seed 001: rows to return (default 50 when paging as the seed)"},
+    )
 
 
 class Filter(ma.fields.String):

@@ -3,6 +3,7 @@ case-insensitive word search, partial updates, and the application pipeline with
 
 from __future__ import annotations
 
+from flask import request
 from sqlalchemy import func, select
 
 from app.db import session_scope
@@ -22,12 +23,20 @@ def record_id(value: str, what: str) -> int:
     return int(value)
 
 
+# Query parameters only seed 001 spells: a caller using one pages as the seed does.
+SEED_PARAMS = ("skip", "limit", "status_filter")
+
+
 def page_of(stmt, page_params, query: dict, *order_by) -> list:
-    """One page of rows: ``skip``/``limit`` (the seed) when given, else ``page``/``page_size``.
+    """One page of rows, paged as the caller speaks: a seed 001 client (any of
+    ``SEED_PARAMS`` and no ``page``/``page_size``) gets ``skip``/``limit`` with the seed's
+    default of 50; everyone else ``page``/``page_size`` (default 20).
 
     The envelope's meta reports the page that ``skip`` falls in and ``limit`` as its size.
     """
-    if "skip" in query or "limit" in query:
+    platform_paging = "page" in request.args or "page_size" in request.args
+    seed = "skip" in query or "limit" in query
+    if seed or (not platform_paging and any(k in query for k in SEED_PARAMS)):
         limit = query.get("limit", SEED_DEFAULT_LIMIT)
         offset = query.get("skip", 0)
         page_params.page_size = limit
