@@ -116,6 +116,19 @@ def _common_settings() -> dict:
     )
 
 
+def declare_topology(app: Celery) -> list[str]:
+    """Declare every queue of QUEUES with its exchange and binding on the broker; returns
+    their names. A worker does it once at start, whatever it consumes: on a fresh RabbitMQ
+    virtual host, Celery's delayed-delivery step binds *every* configured queue, and a queue
+    no worker has declared yet is a 404 (an error line per queue, and no delayed retries)."""
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=3)
+        channel = conn.default_channel
+        for queue in app.amqp.queues.values():
+            queue.bind(channel).declare()
+    return sorted(app.amqp.queues)
+
+
 def send_task_message(app: Celery, task) -> None:
     """Enqueue a task row by name. The message's task id is the row id."""
     app.send_task(task.kind, kwargs=task.params, task_id=task.id, queue=task.queue, retry=True)

@@ -13,7 +13,13 @@ import threading
 
 from celery import bootsteps, signals
 
-from app.taskqueue import HEARTBEAT_EVERY, HEARTBEAT_KEY, make_celery
+from app.taskqueue import (
+    HEARTBEAT_EVERY,
+    HEARTBEAT_KEY,
+    declare_topology,
+    is_amqp,
+    make_celery,
+)
 
 log = logging.getLogger("kairos.worker")
 
@@ -31,6 +37,24 @@ def _structured_logs(loglevel=None, **_kwargs):
     from app.logs import setup_logging
 
     setup_logging(loglevel or get_settings().log_level)
+
+
+@signals.celeryd_after_setup.connect
+def _declare_topology(sender=None, instance=None, **_kwargs):
+    # Before the consumer starts (its delayed-delivery step binds every queue): the whole
+    # topology, so a worker on a fresh broker starts without an error line.
+    from app.mail import describe_transport
+
+    app = getattr(instance, "app", None) or celery
+    log.info("mail_transport", extra={"transport": describe_transport()})
+    if not is_amqp(str(app.conf.broker_url or "")):
+        return  # Redis: queues are lists that exist once written to
+    try:
+        queues = declare_topology(app)
+    except Exception as exc:  # the broker away: the consumer retries, and declares its own
+        log.warning("broker_topology_failed", extra={"error": str(exc)})
+        return
+    log.info("broker_topology_declared", extra={"queues": queues})
 
 
 @signals.task_prerun.connect
