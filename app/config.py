@@ -20,12 +20,19 @@ from urllib.parse import parse_qs, unquote, urlsplit
 ENV_PREFIX = "KAIROS_"
 SECRET_KEYS = (
     "secret_key",
+    "api_key",
     "flower_basic_auth",
     "llm_api_key",
     "blob_secret_access_key",
     "smtp_password",
     "smtp_url",
 )
+
+
+# Secrets the file may hold all the same: seed 000's config.toml documents its `api_key`.
+FILE_SECRETS = ("api_key",)
+# Seed 000's `[api]` table: the keys it documents, read as the same settings.
+API_TABLE = ("bind", "auth", "api_key")
 
 
 class ConfigError(SystemExit):
@@ -47,6 +54,9 @@ class Settings:
     # Task messages only (e.g. amqp://…); Redis keeps events, rate limits, locks and caches.
     broker_url: str = ""
     auth: str = "jwt"
+    # Seed 000's static key (`api_key`, KAIROS_API_KEY; sent as X-Kairos-Key or Bearer): it
+    # acts as the installation's local owner, like a request in `auth = "none"` mode.
+    api_key: str = field(default="", repr=False)
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     invite_ttl: int = 7 * 24 * 3600
@@ -239,7 +249,14 @@ def validate(values: dict) -> None:
         if problem:
             raise ConfigError("cors_origins", f"{origin!r}: {problem}")
     if values["auth"] == "none" and not Settings(bind=values["bind"]).bind_is_loopback:
-        raise ConfigError("auth", '"none" is allowed only when bind is a loopback address')
+        raise ConfigError(
+            "auth",
+            f'"none" (no authentication: every request acts as the local owner) is allowed only '
+            f"on a loopback bind such as 127.0.0.1:3001, not {values['bind']!r}; set "
+            f'auth = "api_key" or "jwt" to listen there',
+        )
+    if values["api_key"] and len(values["api_key"]) < 16:
+        raise ConfigError("api_key", "must be at least 16 characters")
     auth = values["flower_basic_auth"]
     if auth and ":" not in auth:
         raise ConfigError("flower_basic_auth", "expected user:password")
@@ -317,10 +334,18 @@ def load_settings(environ: dict | None = None, toml_path: str | None = None) -> 
             data = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"not valid TOML ({exc})") from None
+        api_table = data.pop("api", None)
+        if api_table is not None:
+            if not isinstance(api_table, dict):
+                raise ConfigError("api", f"expected a table in {path}")
+            for key, raw in api_table.items():
+                if key not in API_TABLE:
+                    raise ConfigError(f"api.{key}", f"unknown setting in {path}")
+                data.setdefault(key, raw)
         for key, raw in data.items():
             if key not in FIELDS:
                 raise ConfigError(key, f"unknown setting in {path}")
-            if key in SECRET_KEYS:
+            if key in SECRET_KEYS and key not in FILE_SECRETS:
                 env_name = ENV_PREFIX + key.upper()
                 raise ConfigError(key, f"secrets come from the environment ({env_name}) only")
             values[key] = coerce(key, raw, FIELDS[key].default)

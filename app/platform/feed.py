@@ -25,10 +25,11 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
 from app import events, metrics
+from app.config import get_settings
 from app.http import ApiError
 from app.models.platform import FINISHED_STATES
 from app.platform import task_service
-from app.platform.auth import Principal, authenticate, principal_from_token
+from app.platform.auth import Principal, authenticate, local_principal, principal_from_token
 from app.platform.hub import Follower, Listener, hub
 
 log = logging.getLogger("kairos.feed")
@@ -115,11 +116,15 @@ class FeedConnection:
 
     # --- receiver: client messages ------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self, first: str | None = None) -> None:
+        """Serve the connection; ``first`` is a message read while authenticating (local
+        mode), handled before the next."""
         metrics.WS_CONNECTIONS.inc()
         sender = threading.Thread(target=self._send_loop, name="kairos-ws-send", daemon=True)
         sender.start()
         try:
+            if first is not None:
+                self._handle(first)
             while True:
                 raw = self.ws.receive()
                 if raw is None:
@@ -221,27 +226,38 @@ class FeedConnection:
         self.listener.put(("subscribe", (task.id, None)))
 
 
-def _ws_principal(ws) -> Principal | None:
+def _ws_principal(ws) -> tuple[Principal | None, str | None]:
+    """The connection's principal, and a first message to handle as usual once it is set up.
+
+    With ``auth = "none"`` (seed 000's local mode) no credential is needed: the seed's client
+    opens the socket and sends `{"type":"analyze",…}` at once, so a first message that is not
+    an `auth` one (or none within AUTH_TIMEOUT) is the local owner's."""
     token = request.args.get("token")
+    pending = None
     if not token:
         raw = ws.receive(timeout=AUTH_TIMEOUT)
         try:
             message = json.loads(raw) if raw else {}
         except ValueError:
             message = {}
-        token = message.get("token") if message.get("type") == "auth" else None
-    if not token:
-        return None
-    try:
-        return principal_from_token(str(token))
-    except ApiError:
-        return None
+        if isinstance(message, dict) and message.get("type") == "auth":
+            token = message.get("token")
+        elif raw:
+            pending = raw
+    if token:
+        try:
+            return principal_from_token(str(token)), None
+        except ApiError:
+            return None, None
+    if get_settings().auth == "none":
+        return local_principal(), pending
+    return None, None
 
 
 @sock.route("/api/v1/ws")
 def feed(ws):
     try:
-        principal = _ws_principal(ws)
+        principal, pending = _ws_principal(ws)
     except Exception:
         # After the upgrade an HTTP error page would corrupt the stream: close properly.
         log.exception("feed_auth_failed")
@@ -252,7 +268,7 @@ def feed(ws):
         return
     connection = FeedConnection(ws, principal)
     connection.send({"type": "ack", "of": "auth", "org_id": principal.org_id})
-    connection.run()
+    connection.run(first=pending)
 
 
 # --- Server-Sent Events and Prefer: wait ------------------------------------------------------
