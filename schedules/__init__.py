@@ -26,6 +26,13 @@ SCHEDULE = {
         "schedule": schedule(1.0),
         "options": {"queue": "probes", "expires": 2},
     },
+    # Resource Discovery: each rule has its own next run (moved on when claimed); this only
+    # decides how often to look.
+    "monitoring.discover_due": {
+        "task": "monitoring.discover_due",
+        "schedule": schedule(60.0),
+        "options": {"queue": "probes", "expires": 55},
+    },
     # Recruiting: the matching index journal only needs to outlive the workers' caches.
     "recruiting.trim_index_journal": {
         "task": "recruiting.trim_index_journal",

@@ -244,3 +244,56 @@ class NotificationLog(Base):
     error: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class DiscoveryRule(IdMixin, TimestampMixin, Base):
+    """Resource Discovery (seed 002's Admin → Resource Discovery): a registry namespace whose
+    repositories become DOCKER monitors, kept in step by a beat job.
+
+    ``namespace`` is ``registry[/path]`` (``ghcr.io/acme``); ``recursive`` follows every tag,
+    otherwise each repository's latest. The ``last_*`` fields say how the last run went.
+    """
+
+    __tablename__ = "monitoring_discovery_rules"
+    __table_args__ = (Index("ix_monitoring_discovery_rules_due", "enabled", "next_run_at"),)
+
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    namespace: Mapped[str] = mapped_column(String(300), nullable=False)
+    recursive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    skip_tls: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Seconds between discovery runs, and the check interval of the monitors it creates.
+    interval: Mapped[int] = mapped_column(Integer, nullable=False, default=3600)
+    check_interval: Mapped[int] = mapped_column(Integer, nullable=False, default=300)
+    # Groups the monitors it creates join (ids of the org's groups; a deleted one is skipped).
+    group_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(16))  # ok | failed
+    last_message: Mapped[str | None] = mapped_column(String(1000))
+    last_error_code: Mapped[str | None] = mapped_column(String(64))
+    last_repositories: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class DiscoveredResource(Base):
+    """A monitor a rule created, under the key it was found by (the repository, or
+    ``repository:tag`` when the rule is recursive). ``gone_at``: the rule deactivated it
+    because it disappeared upstream (a monitor an admin switched off stays off)."""
+
+    __tablename__ = "monitoring_discovered"
+    __table_args__ = (UniqueConstraint("rule_id", "key", name="uq_monitoring_discovered_key"),)
+
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("monitoring_resources.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule_id: Mapped[str] = mapped_column(
+        ForeignKey("monitoring_discovery_rules.id", ondelete="CASCADE"), nullable=False
+    )
+    key: Mapped[str] = mapped_column(String(400), nullable=False)
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,6 +19,17 @@ class NotifyTestParams(Schema):
     channel_id = ma.fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
+class DiscoverParams(Schema):
+    rule_id = ma.fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+def _owns_rule(principal, params) -> None:
+    from app.models.monitoring import DiscoveryRule
+
+    with session_scope() as s:
+        get_scoped(s, DiscoveryRule, params["rule_id"], "discovery rule", principal)
+
+
 def _owns_resource(principal, params) -> None:
     from app.models.monitoring import Resource
 
@@ -58,5 +69,19 @@ NOTIFY_TEST = register(
         time_limit=90,
         max_retries=0,
         authorize=_owns_channel,
+    )
+)
+DISCOVER = register(
+    TaskKind(
+        name="monitoring.discover",
+        queue="probes",
+        schema=DiscoverParams,
+        role="admin",
+        description="Run a Resource Discovery rule now: list its registry namespace and create, "
+        "update or deactivate its DOCKER monitors.",
+        soft_time_limit=150,
+        time_limit=180,
+        max_retries=0,
+        authorize=_owns_rule,
     )
 )

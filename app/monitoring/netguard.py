@@ -71,3 +71,19 @@ def problem(resource_type: str, target: str, allow_private: bool | None = None) 
 def url_problem(url: str, allow_private: bool | None = None) -> str | None:
     """The same rule for a notification webhook URL."""
     return problem("HTTP", url, allow_private)
+
+
+def namespace_problem(namespace: str, allow_private: bool | None = None) -> str | None:
+    """The same rule for a discovery rule's registry. Raises ``TargetError`` when malformed."""
+    if allow_private is None:
+        allow_private = get_settings().probe_allow_private
+    parsed = targets.parse_namespace(namespace)
+    host, _ = targets.split_host_port(parsed.api_host)
+    problem = targets.host_problem(host, allow_private)
+    if problem or allow_private:
+        return problem
+    for ip in resolve(host):
+        reason = targets.address_problem(ip)
+        if reason:
+            return f"refused: {host} resolves to {ip}, a {reason} address"
+    return None

@@ -7,6 +7,7 @@ from app.monitoring import (  # noqa: F401  (each registers its routes on the bl
     announcements,
     badges,
     channels,
+    discovery,
     groups,
     resources,
     status_routes,

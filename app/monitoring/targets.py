@@ -274,3 +274,51 @@ def validate(resource_type: str, target: str, allow_private: bool) -> str:
     if problem:
         raise TargetError(problem)
     return url
+
+
+# --- registry namespaces (Resource Discovery) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """``registry[/path]``: the registry and the repository path prefix ('' = all of it)."""
+
+    domain: str
+    prefix: str
+
+    @property
+    def api_host(self) -> str:
+        return DOCKER_HUB_API if self.domain == DOCKER_HUB else self.domain
+
+    def holds(self, repository: str) -> bool:
+        """Is ``repository`` this namespace (itself) or under it?"""
+        return (
+            not self.prefix or repository == self.prefix or repository.startswith(self.prefix + "/")
+        )
+
+    def __str__(self) -> str:
+        return f"{self.domain}/{self.prefix}" if self.prefix else self.domain
+
+
+def parse_namespace(text: str) -> Namespace:
+    """A registry and an optional repository path under it, as ``ghcr.io/acme`` or
+    ``registry.example.com:5000``. The registry is named explicitly (a first component with
+    a dot, a port, or ``localhost``), as the Docker CLI reads it; no tag, no digest."""
+    text = text.strip().rstrip("/")
+    if not text or len(text) > 300:
+        raise TargetError("must be a registry with an optional path, such as ghcr.io/acme")
+    if "@" in text or ("/" in text and ":" in text.rsplit("/", 1)[-1]):
+        raise TargetError("names a namespace, not an image: no tag or digest")
+    domain, _, prefix = text.partition("/")
+    if not ("." in domain or ":" in domain or domain == "localhost"):
+        raise TargetError(
+            f"must start with a registry host ({domain!r} is read as a repository name): "
+            "docker.io/acme, ghcr.io/acme, registry.example.com:5000"
+        )
+    if not _DOMAIN_RE.match(domain):
+        raise TargetError(f"invalid registry {domain!r}")
+    if domain == "index.docker.io":
+        domain = DOCKER_HUB
+    if prefix and (prefix.lower() != prefix or not _PATH_RE.match(prefix) or len(prefix) > 255):
+        raise TargetError(f"invalid repository path {prefix!r}")
+    return Namespace(domain.lower(), prefix)

@@ -218,6 +218,12 @@ class Registry:
     Repositories: ``library/nginx`` (multi-arch OCI index), ``team/plain`` (one Docker v2
     manifest), ``team/private`` (anonymous tokens get no access), ``team/armonly``,
     ``team/brokenblob`` (config blob missing), ``team/limited`` (429), ``team/forbidden`` (403).
+
+    Listing, as distribution serves it: ``/v2/_catalog`` (token scope ``registry:catalog:*``)
+    and ``/v2/<name>/tags/list`` (``repository:<name>:pull``), both sorted and paged with
+    ``n``/``last`` and a ``Link: <…>; rel="next"`` header; ``page_cap`` is the most a page
+    holds whatever ``n`` asks (like distribution's ``maxentries``). :meth:`push` and
+    :meth:`remove` change what is there while the server runs.
     """
 
     def __init__(self, tls: ssl.SSLContext | None = None):
@@ -227,6 +233,8 @@ class Registry:
         self.fetched: list[str] = []  # manifest references asked for, in order
         self.violations: list[str] = []  # Authorization seen where it must never go
         self.token_requests: list[dict] = []
+        self.page_cap = 100
+        self.catalog_open = True  # False: the catalog needs credentials (401 with a token too)
         self.cdn = _Cdn(self)
         self.auth = _TokenService(self)
         self.api = _RegistryApi(self, tls)
@@ -285,6 +293,22 @@ class Registry:
         self.blobs.discard(config)
         self.tags[("team/brokenblob", "latest")] = broken
 
+    def push(self, repo: str, *tags: str) -> None:
+        """Publish an amd64 image under each tag of ``repo``."""
+        for tag in tags or ("latest",):
+            self.tags[(repo, tag)] = self._image("amd64")
+
+    def remove(self, repo: str, tag: str | None = None) -> None:
+        """Delete a repository (or one of its tags)."""
+        for key in [k for k in self.tags if k[0] == repo and tag in (None, k[1])]:
+            del self.tags[key]
+
+    def repositories(self) -> list[str]:
+        return sorted({name for name, _ in self.tags})
+
+    def tags_of(self, repo: str) -> list[str]:
+        return sorted(tag for name, tag in self.tags if name == repo)
+
     def __enter__(self):
         for server in (self.cdn, self.auth, self.api):
             server.__enter__()
@@ -303,6 +327,8 @@ class _TokenService(_Server):
         scope = query.get("scope", [""])[0]
         repo = scope.split(":")[1] if scope.count(":") == 2 else ""
         token = "anonymous" if repo == "team/private" else f"pull:{repo}"
+        if scope == "registry:catalog:*":
+            token = "catalog"
         return (
             200,
             {"Content-Type": "application/json"},
@@ -339,6 +365,10 @@ class _RegistryApi(_Server):
         if not path.startswith("/v2/"):
             return 404, {}, b""
         rest = path[4:]
+        if rest == "_catalog":
+            return self._catalog(h, query)
+        if rest.endswith("/tags/list"):
+            return self._tags(h, rest[: -len("/tags/list")], query)
         kind = "manifests" if "/manifests/" in rest else "blobs" if "/blobs/" in rest else None
         if kind is None:
             return 200, {}, b"{}"
@@ -384,6 +414,38 @@ class _RegistryApi(_Server):
                 _error("MANIFEST_UNKNOWN", f"{media} not accepted"),
             )
         return 200, {"Content-Type": media, "Docker-Content-Digest": digest}, document
+
+    def _challenge(self, scope: str):
+        realm = f"{self.r.auth.url}/token"
+        header = f'Bearer realm="{realm}",service="fake-registry",scope="{scope}"'
+        return 401, {"WWW-Authenticate": header}, _error("UNAUTHORIZED", "authentication required")
+
+    def _page(self, path: str, key: str, names: list[str], query, extra: dict):
+        """One page after ``last`` of at most ``n`` (capped) names, and the Link to the next."""
+        try:
+            n = min(int(query.get("n", [self.r.page_cap])[0]), self.r.page_cap)
+        except ValueError:
+            return 400, {}, _error("PAGINATION_NUMBER_INVALID", "invalid number of results")
+        last = query.get("last", [""])[0]
+        rest = [name for name in names if name > last]
+        page = rest[:n]
+        headers = {"Content-Type": "application/json"}
+        if len(rest) > n:
+            headers["Link"] = f'<{path}?n={n}&last={page[-1]}>; rel="next"'
+        return 200, headers, json.dumps({**extra, key: page}).encode()
+
+    def _catalog(self, h, query):
+        if not self.r.catalog_open or h.headers.get("Authorization") != "Bearer catalog":
+            return self._challenge("registry:catalog:*")
+        return self._page("/v2/_catalog", "repositories", self.r.repositories(), query, {})
+
+    def _tags(self, h, repo, query):
+        if h.headers.get("Authorization") != f"Bearer pull:{repo}":
+            return self._challenge(f"repository:{repo}:pull")
+        tags = self.r.tags_of(repo)
+        if not tags:
+            return 404, {"Content-Type": "application/json"}, _error("NAME_UNKNOWN", "unknown")
+        return self._page(f"/v2/{repo}/tags/list", "tags", tags, query, {"name": repo})
 
 
 # --- a webhook receiver ------------------------------------------------------------------------

@@ -2,14 +2,17 @@
 
 Scheduled work is plain Celery (no task rows): ``monitoring.dispatch`` (beat, every second),
 ``monitoring.probe_batch`` (queue ``probes``), ``monitoring.notify`` and ``monitoring.deliver``
-(queue ``mail``), ``monitoring.compact`` and ``monitoring.prune`` (beat, bounded history).
-What a client asks for is a TrackedTask: ``monitoring.probe`` (check one resource now) and
-``monitoring.notify_test``.
+(queue ``mail``), ``monitoring.compact`` and ``monitoring.prune`` (beat, bounded history),
+``monitoring.discover_due`` (beat, every minute) and ``monitoring.discover_rule`` (queue
+``probes``). What a client asks for is a TrackedTask: ``monitoring.probe`` (check one
+resource now), ``monitoring.notify_test`` and ``monitoring.discover`` (run a discovery rule
+now).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -18,7 +21,7 @@ from app.db import session_scope
 from app.models.monitoring import Resource
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
-from workers.monitoring import compaction, notify, scheduler
+from workers.monitoring import compaction, discovery, notify, scheduler
 from workers.monitoring.net import Policy
 from workers.monitoring.probes import ProbeSpec, run_batch
 from workers.monitoring.recorder import record
@@ -87,6 +90,23 @@ def prune():
     return compaction.prune()
 
 
+@celery.task(name="monitoring.discover_due", ignore_result=True)
+def discover_due(org_id=None):
+    """Beat: send each due discovery rule to the probes queue (plain messages)."""
+    claimed = discovery.claim(org_id=org_id)
+    for rule_id in claimed:
+        discover_rule.apply_async(kwargs={"rule_id": rule_id}, queue="probes", expires=600)
+    return {"rules": len(claimed)}
+
+
+@celery.task(name="monitoring.discover_rule", ignore_result=True)
+def discover_rule(rule_id):
+    try:
+        return dataclasses.asdict(discovery.run(rule_id))
+    except discovery.DiscoveryFailed:
+        return None  # recorded on the rule (last_status, last_message, last_error_code)
+
+
 # --- what a client asks for ---------------------------------------------------------------------
 
 
@@ -128,3 +148,21 @@ def notify_test(self, channel_id):
         return notify.test_channel(channel_id, self.attempt.org_id)
     except notify.DeliveryError as exc:
         raise TaskError(exc.message, code="NOTIFY_FAILED") from None
+
+
+@celery.task(base=TrackedTask, bind=True, name="monitoring.discover")
+def discover(self, rule_id):
+    """Run one discovery rule now; the result counts what it created, updated, deactivated."""
+    from app.models.monitoring import DiscoveryRule
+
+    with session_scope() as s:
+        rule = s.get(DiscoveryRule, rule_id)
+        if rule is None or rule.org_id != self.attempt.org_id:
+            raise TaskError("Discovery rule not found", code="DISCOVERY_RULE_NOT_FOUND")
+        namespace = rule.namespace
+    self.progress(10, stage="listing", message=namespace)
+    try:
+        summary = discovery.run(rule_id)
+    except discovery.DiscoveryFailed as exc:
+        raise TaskError(exc.message, code=exc.code) from None
+    return {"ruleId": rule_id, **dataclasses.asdict(summary)}

@@ -76,8 +76,9 @@ def parse_challenge(header: str) -> Challenge | None:
     return Challenge(scheme.lower(), params)
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port
+def same_origin(url: httpx.URL, base: httpx.URL) -> bool:
+    """Same scheme, host and port: where the registry's token may go."""
+    return (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
 
 
 def _errors(body: bytes) -> list[str]:
@@ -90,36 +91,43 @@ def _errors(body: bytes) -> list[str]:
 
 
 class Session:
-    """One registry conversation: requests to the registry, with the token once we have it."""
+    """One registry conversation: requests to the registry, each with the token of its scope
+    once we have it (a probe needs one scope; discovery one for the catalog and one per
+    repository). ``ref`` is what the conversation is about, named in messages."""
 
-    def __init__(self, http: httpx.AsyncClient, ref: ImageRef, base: str):
+    def __init__(self, http: httpx.AsyncClient, ref, base: str):
         self.http, self.ref, self.base = http, ref, httpx.URL(base)
-        self.token: str | None = None
+        self.tokens: dict[str, str] = {}
 
-    async def fetch(self, method: str, path: str, accept: str | None = None):
-        """(response, body) after auth and redirects; body capped (empty for HEAD)."""
-        response, body = await self._follow(method, self.base.join(path), accept)
-        if response.status_code == 401 and self.token is None:
+    async def fetch(self, method: str, path: str, accept: str | None = None, scope=None):
+        """(response, body) after auth and redirects; body capped (empty for HEAD).
+
+        ``scope``: the token scope the request needs (default: pull of ``ref``'s repository).
+        """
+        scope = scope or f"repository:{self.ref.path}:pull"
+        url = self.base.join(path)
+        response, body = await self._follow(method, url, accept, self.tokens.get(scope))
+        if response.status_code == 401 and scope not in self.tokens:
             challenge = parse_challenge(response.headers.get("www-authenticate", ""))
             if challenge is None or challenge.scheme != "bearer":
                 raise RegistryFailure(
                     f"{self.ref} needs credentials (the registry asks for "
                     f"{challenge.scheme.title() if challenge else 'an unknown'} authentication); "
-                    "it cannot be pulled anonymously"
+                    "it cannot be read anonymously"
                 )
-            self.token = await self._token(challenge)
-            response, body = await self._follow(method, self.base.join(path), accept)
+            self.tokens[scope] = await self._token(challenge, scope)
+            response, body = await self._follow(method, url, accept, self.tokens[scope])
         return response, body
 
-    async def _follow(self, method: str, url: httpx.URL, accept: str | None):
+    async def _follow(self, method: str, url: httpx.URL, accept: str | None, token=None):
         for _ in range(MAX_HOPS + 1):
             if url.scheme not in ("http", "https"):
                 raise RegistryFailure(f"Registry redirected to an unsupported URL ({url.scheme}:)")
             headers = {"Accept": accept} if accept else {}
             # The token belongs to the registry: a redirect to another host (a CDN for blobs)
             # gets no Authorization header.
-            if self.token and _origin(url) == _origin(self.base):
-                headers["Authorization"] = f"Bearer {self.token}"
+            if token and same_origin(url, self.base):
+                headers["Authorization"] = f"Bearer {token}"
             response = await self.http.send(
                 self.http.build_request(method, url, headers=headers), stream=True
             )
@@ -136,13 +144,12 @@ class Session:
                 await response.aclose()
         raise RegistryFailure(f"More than {MAX_HOPS} redirects from the registry")
 
-    async def _token(self, challenge: Challenge) -> str:
+    async def _token(self, challenge: Challenge, scope: str) -> str:
         realm = challenge.params.get("realm", "")
         realm_url = httpx.URL(realm) if realm else None
         if realm_url is None or realm_url.scheme not in ("http", "https") or not realm_url.host:
             raise RegistryFailure("Registry sent a Bearer challenge without a usable realm")
         service = challenge.params.get("service", "")
-        scope = f"repository:{self.ref.path}:pull"
         key = (realm, service, scope)
         cached = _tokens.get(key)
         if cached and cached[1] > time.monotonic():
@@ -155,9 +162,10 @@ class Session:
             realm_url, params=params, headers={"Accept": "application/json"}
         )
         if response.status_code in (401, 403):
+            what = scope.split(":")[1] if scope.count(":") == 2 else scope
             raise RegistryFailure(
-                f"The registry's token service refused anonymous pull access to {self.ref.path} "
-                "(private image, or it does not exist)"
+                f"The registry's token service refused anonymous access to {what} "
+                "(private, or it does not exist)"
             )
         if response.status_code != 200:
             raise RegistryFailure(f"Token service answered HTTP {response.status_code}")
