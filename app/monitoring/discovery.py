@@ -184,6 +184,8 @@ class RuleById(MethodView):
 def run_rule(rule_id):
     """Run a rule now, as a tracked task (`monitoring.discover` on the probes queue); the
     result counts the monitors created, updated, deactivated and brought back."""
+    with session_scope() as s:
+        get_scoped(s, DiscoveryRule, rule_id, "discovery rule")  # a 404 before the task's checks
     task, _ = task_service.submit(
         current_principal(),
         kinds.DISCOVER.name,

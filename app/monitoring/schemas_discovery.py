@@ -85,9 +85,6 @@ class RuleSchema(Schema):
 
 
 class RuleCreateSchema(Input):
-    class Meta(Input.Meta):
-        openapi = {"example": {"name": "Acme images", "namespace": "ghcr.io/acme"}}
-
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     namespace = _namespace(required=True)
     recursive = ma.fields.Boolean(load_default=False)

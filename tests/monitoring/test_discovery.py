@@ -146,6 +146,12 @@ def test_a_registry_outage_changes_no_monitor_and_the_rule_says_why(api, registr
     assert "refused anonymous access to its repository catalog" in rule["lastMessage"]
     assert all(m["active"] for m in monitors(api).values()) and rule["activeMonitors"] == 3
 
+    # A registry whose name does not resolve: the same, with the resolver's answer.
+    nowhere = create_rule(api, "registry.nowhere.invalid/acme")
+    task = run_now(api, nowhere["id"])
+    assert (task["state"], task["error"]["code"]) == ("failed", "CONNECTION_ERROR"), task
+    assert "Could not resolve registry.nowhere.invalid" in task["error"]["message"]
+
 
 def test_the_beat_job_runs_due_rules_through_the_worker(api, registry, open_network):
     from workers.celery_app import celery

@@ -33,7 +33,7 @@ from app.models.monitoring import DiscoveredResource, DiscoveryRule, Group, Reso
 from app.models.monitoring import resource_groups as resource_groups_table
 from app.monitoring.targets import Namespace, parse_namespace, registry_is_insecure
 from workers.monitoring import catalog
-from workers.monitoring.net import Policy, blocked_cause, client
+from workers.monitoring.net import Policy, ResolveError, blocked_cause, client
 from workers.monitoring.probes.registry import RegistryFailure, Session
 
 log = logging.getLogger("kairos.monitoring")
@@ -88,12 +88,24 @@ def list_namespace(namespace: Namespace, skip_tls: bool) -> catalog.Listing:
         blocked = blocked_cause(exc)
         if blocked is not None:
             raise DiscoveryFailed(str(blocked), blocked.code) from None
+        unresolved = _in_chain(exc, ResolveError)
+        if unresolved is not None:
+            raise DiscoveryFailed(str(unresolved), "CONNECTION_ERROR") from None
         if isinstance(exc, httpx.HTTPError | OSError):
             reason = str(exc) or type(exc).__name__
             raise DiscoveryFailed(
                 f"Could not reach the registry {namespace.api_host}: {reason}", "CONNECTION_ERROR"
             ) from None
         raise
+
+
+def _in_chain(exc: BaseException | None, kind: type) -> BaseException | None:
+    """httpx may wrap what the network backend raised: find it in the chain."""
+    for _ in range(10):
+        if exc is None or isinstance(exc, kind):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def wanted(namespace: Namespace, listing: catalog.Listing, recursive: bool) -> dict[str, str]:

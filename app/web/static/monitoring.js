@@ -1,5 +1,6 @@
 /* Monitoring: resources with their status, check now (live), a history chart (inline SVG),
- * groups, announcements, and the public status page's address. */
+ * groups, announcements, notification channels (send a test, live), Resource Discovery rules
+ * (run now, live), and the public status page's address. */
 "use strict";
 
 (function () {
@@ -32,7 +33,8 @@
       hist.addEventListener("click", () => history(r).catch(K.showError));
       tbody.append(h("tr", { "data-resource-id": r.id }, h("td", { text: r.name }), h("td", { text: r.resourceType }),
         h("td", {}, h("code", { text: r.target })),
-        h("td", {}, h("span", { class: statusClass(r.currentStatus), text: r.currentStatus || "—" })),
+        h("td", {}, r.active === false ? h("span", { class: "muted", text: "inactive" })
+          : h("span", { class: statusClass(r.currentStatus), text: r.currentStatus || "—" })),
         h("td", { text: r.latestLatencyMs === null || r.latestLatencyMs === undefined ? "—" : Math.round(r.latestLatencyMs) + " ms" }),
         h("td", { text: K.when(r.latestCheckedAt) }), h("td", { class: "actions" }, check, hist)));
     }
@@ -93,6 +95,48 @@
     if (!list.length) ul.append(h("li", { class: "muted", text: "No announcements." }));
   }
 
+  async function channels() {
+    const list = await K.api.get(M + "/channels?page_size=100");
+    const ul = K.clear(K.$("#channels"));
+    for (const c of list) {
+      const test = h("button", { type: "button", text: "Send a test", "aria-label": "Send a test through " + c.name });
+      test.addEventListener("click", async () => {
+        try {
+          await K.track(await K.api.post(M + "/channels/" + c.id + "/test"), K.$("#channel-progress"));
+        } catch (err) {
+          K.showError(err);
+        }
+      });
+      ul.append(h("li", { "data-channel-id": c.id }, h("strong", { text: c.name }), " · " + c.type + " · ",
+        h("code", { text: c.url || c.to || "" }), c.enabled ? "" : " (disabled)", " ", test));
+    }
+    if (!list.length) ul.append(h("li", { class: "muted", text: "No channels: status changes are not sent anywhere." }));
+  }
+
+  async function rules() {
+    const list = await K.api.get(M + "/discovery/rules?page_size=100");
+    const tbody = K.clear(K.$("#rules tbody"));
+    for (const r of list) {
+      const run = h("button", { type: "button", text: "Run now", "aria-label": "Run " + r.name + " now" });
+      run.addEventListener("click", async () => {
+        try {
+          await K.track(await K.api.post(M + "/discovery/rules/" + r.id + "/run"), K.$("#rule-progress"));
+          await Promise.all([rules(), resources()]);
+        } catch (err) {
+          K.showError(err);
+        }
+      });
+      const last = r.lastRunAt
+        ? h("span", {}, h("span", { class: r.lastStatus === "ok" ? "ok" : "bad", text: r.lastStatus }), " " + K.when(r.lastRunAt) + ": " + (r.lastMessage || ""))
+        : h("span", { class: "muted", text: "not run yet" + (r.enabled ? "" : " (disabled)") });
+      tbody.append(h("tr", { "data-rule-id": r.id }, h("td", { text: r.name }), h("td", {}, h("code", { text: r.namespace })),
+        h("td", { text: r.recursive ? "every tag" : "latest" }),
+        h("td", { text: r.activeMonitors + " active" + (r.inactiveMonitors ? ", " + r.inactiveMonitors + " inactive" : "") }),
+        h("td", {}, last), h("td", { class: "actions" }, run)));
+    }
+    if (!list.length) tbody.append(h("tr", {}, h("td", { colspan: "6", class: "muted", text: "No discovery rules." })));
+  }
+
   K.start(async () => {
     const org = await K.api.get(M + "/org");
     K.$("#status-link").append("Public status page: ", h("a", { href: org.statusPage, text: location.origin + org.statusPage }));
@@ -109,6 +153,27 @@
       form.reset();
       await announcements();
     });
-    await Promise.all([resources(), groups(), announcements()]);
+    K.onSubmit(K.$("#channel-form"), async (form) => {
+      const body = K.formData(form);
+      body[body.type === "email" ? "to" : "url"] = body.address;
+      delete body.address;
+      await K.api.post(M + "/channels", body);
+      form.reset();
+      await channels();
+    });
+    K.onSubmit(K.$("#rule-form"), async (form) => {
+      const body = K.formData(form);
+      body.recursive = body.recursive === "true";
+      await K.api.post(M + "/discovery/rules", body);
+      form.reset();
+      await rules();
+    });
+    // Channels and rules are the admins'; a member sees the rest of the page.
+    const adminOnly = (load, box, wrap) => load().catch((err) => {
+      if (err.status !== 403) throw err;
+      K.clear(K.$(box)).append(wrap(h(box === "#channels" ? "li" : "td", { colspan: "6", class: "muted", text: "Admins only." })));
+    });
+    await Promise.all([resources(), groups(), announcements(),
+      adminOnly(channels, "#channels", (el) => el), adminOnly(rules, "#rules tbody", (el) => h("tr", {}, el))]);
   });
 })();
