@@ -19,13 +19,13 @@ from app.db import session_scope
 from app.models.monitoring import DiscoveredResource, DiscoveryRule, Resource
 from app.monitoring import kinds, netguard, targets
 from app.monitoring.blueprint import blp
-from app.monitoring.resources import invalid, known_groups, page_of
-from app.monitoring.schemas import DeletedSchema
-from app.monitoring.schemas_discovery import (
+from app.monitoring.discovery_schemas import (
     RuleCreateSchema,
     RulePatchSchema,
     RuleSchema,
 )
+from app.monitoring.resources import invalid, known_groups, page_of
+from app.monitoring.schemas import DeletedSchema
 from app.platform import task_service
 from app.platform.auth import current_principal, get_scoped, require, scoped
 from app.platform.task_routes import TaskSchema

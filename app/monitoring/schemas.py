@@ -2,7 +2,7 @@
 ids, the read query, and what a probe target looks like in the document (field names as in
 seed 002: camelCase). Each family's own schemas sit beside it: resource_schemas (resources,
 checks, rollups), channel_schemas (notification channels), status_schemas (groups,
-announcements, the org and its public status page)."""
+announcements, the org and its public status page), discovery_schemas (discovery rules)."""
 
 from __future__ import annotations
 
