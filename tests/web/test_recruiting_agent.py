@@ -31,8 +31,13 @@ def _chat(browser, message: str) -> None:
     field = browser.find_element(By.ID, "agent-message")
     field.send_keys(message)
     browser.find_element(By.CSS_SELECTOR, "#agent-form button[type=submit]").click()
-    # The question, then the reply once the task has finished (not the placeholder).
-    wait(browser).until(lambda b: len(_log(b)) == before + 2 and _log(b)[-1] != "…")
+    # The question, then the whole reply once the task has finished (it streams in first).
+    wait(browser).until(
+        lambda b: (
+            len(_log(b)) == before + 2
+            and not b.find_elements(By.CSS_SELECTOR, "#agent-log li[aria-busy]")
+        )
+    )
 
 
 def test_a_resume_uploaded_to_the_agent_becomes_a_candidate_and_the_chat_knows_it(

@@ -75,10 +75,12 @@
     form.reset();
     const task = await K.api.post(R + "/agent/chat", conversation ? { message, conversation_id: conversation } : { message });
     const reply = say("agent", "…");
+    reply.setAttribute("aria-busy", "true"); // while the reply streams in
     let streamed = "";
     const done = await K.track(task, K.$("#agent-progress"), (event) => {
       if (event.type === "token") reply.textContent = streamed += event.delta || "";
     });
+    reply.removeAttribute("aria-busy");
     if (done.state !== "succeeded") {
       reply.textContent = "The agent failed: " + (done.error ? done.error.message : done.state);
       return;
