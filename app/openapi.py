@@ -12,7 +12,7 @@ from apispec import BasePlugin
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-SECURITY = [{"bearer": []}, {"apiKey": []}]
+SECURITY = [{"bearer": []}, {"apiKey": []}, {"serviceToken": []}]
 AUTH_MARK = "_kairos_auth"
 
 

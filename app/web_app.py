@@ -52,9 +52,15 @@ def create_app(settings: Settings | None = None) -> Flask:
                         "bearerFormat": "JWT or API key",
                     },
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                    "serviceToken": {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "X-Service-Token",
+                        "description": "Seed 003's header: an API key with the service scope",
+                    },
                 }
             },
-            "security": [{"bearer": []}, {"apiKey": []}],
+            "security": [{"bearer": []}, {"apiKey": []}, {"serviceToken": []}],
         },
         # Counted per process, pushed to Redis in batches (app.platform.rate_store).
         RATELIMIT_STORAGE_URI="kairos://",

@@ -1,7 +1,8 @@
 """The one auth helper and the one org-scoping helper.
 
 A request is authenticated by a JWT access token or an API key, sent as
-``Authorization: Bearer|ApiKey <token>``, ``X-API-Key`` or ``X-Kairos-Key`` (or, for the
+``Authorization: Bearer|ApiKey <token>``, ``X-API-Key``, ``X-Kairos-Key`` or, for a key with the
+``service`` scope, seed 003's ``X-Service-Token`` (or, for the
 WebSocket feed, as ``?token=``). The result is a :class:`Principal`; every route asks for one
 through :func:`require`, and every query of tenant data goes through :func:`scoped` or
 :func:`get_scoped`, so another org's record is always a 404.
@@ -32,6 +33,7 @@ from app.openapi import mark_auth
 
 API_KEY_PREFIX = "kai_"
 LOCAL_EMAIL = "local@localhost"
+SERVICE_TOKEN_HEADER = "X-Service-Token"
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
@@ -208,7 +210,20 @@ def credential_from_request() -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() in ("bearer", "apikey") and value.strip():
         return value.strip()
-    return request.headers.get("X-API-Key") or request.headers.get("X-Kairos-Key")
+    return (
+        request.headers.get("X-API-Key")
+        or request.headers.get("X-Kairos-Key")
+        or request.headers.get(SERVICE_TOKEN_HEADER)
+    )
+
+
+def _check_service_token(token: str, principal: Principal) -> None:
+    """Seed 003's backend sends its shared secret as ``X-Service-Token``: here that header
+    carries an API key with the ``service`` scope, and nothing else."""
+    if token == request.headers.get(SERVICE_TOKEN_HEADER) and not (
+        principal.kind == "api_key" and "service" in principal.scopes
+    ):
+        raise unauthorized("X-Service-Token takes an API key with the service scope")
 
 
 def local_principal() -> Principal:
@@ -242,6 +257,7 @@ def authenticate() -> Principal:
     token = credential_from_request()
     if token:
         principal = principal_from_token(token)
+        _check_service_token(token, principal)
     elif get_settings().auth == "none":
         principal = local_principal()
     else:
