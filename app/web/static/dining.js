@@ -1,4 +1,4 @@
-/* Dining: the profile and its allergies, today's feed with its warnings, and the chat,
+/* Dining: the profile, its allergies and preferences, today's feed with its warnings, and the chat,
  * whose thinking steps stream over SSE (a POST, so fetch() and a ReadableStream). */
 "use strict";
 
@@ -20,13 +20,14 @@
       create.addEventListener("click", async () => {
         try {
           await K.api.post(D + "/users/" + uid, {});
-          await profile();
+          if (await profile()) await feed(false);
         } catch (e) {
           K.showError(e);
         }
       });
       box.append(h("p", { class: "muted", text: "You have no dining profile yet." }), create);
       K.$("#allergy-form").hidden = true;
+      K.$("#prefs-form").hidden = true;
       return false;
     }
     const allergies = (p.allergies && p.allergies.details) || [];
@@ -35,9 +36,26 @@
       allergies.length
         ? h("ul", { id: "allergies" }, allergies.map((a) => h("li", {}, h("strong", { text: a.name || a.allergen || JSON.stringify(a) }), a.severity ? " · " + a.severity : "")))
         : h("p", { class: "muted", text: "No allergies declared." }),
-      h("details", {}, h("summary", { text: "Preferences" }), K.view(p.preferences)));
+      h("h3", { text: "Preferences" }), preferences(p.preferences || {}));
     K.$("#allergy-form").hidden = false;
+    K.$("#prefs-form").hidden = false;
     return true;
+  }
+
+  const LABELS = [["cuisine_affinity", "Likes"], ["cuisine_aversion", "Avoids"], ["dietary", "Diet"],
+    ["vibes", "Vibes"], ["price_comfort", "Budget"], ["max_distance_km", "Within (km)"]];
+
+  function preferences(prefs) {
+    const known = LABELS.filter(([key]) => prefs[key] !== undefined && prefs[key] !== null);
+    const others = Object.keys(prefs).filter((k) => !LABELS.some(([key]) => key === k));
+    if (!known.length && !others.length) return h("p", { id: "preferences", class: "muted", text: "No preferences yet." });
+    return h("div", {}, h("dl", { id: "preferences", class: "facts" }, known.map(([key, label]) => [
+      h("dt", { text: label }), h("dd", { text: Array.isArray(prefs[key]) ? prefs[key].join(", ") : String(prefs[key]) })])),
+      others.length ? h("details", {}, h("summary", { text: "Other preferences" }), K.view(Object.fromEntries(others.map((k) => [k, prefs[k]])))) : null);
+  }
+
+  function listOf(text) {
+    return text.split(",").map((v) => v.trim()).filter(Boolean);
   }
 
   function feedItem(r) {
@@ -127,6 +145,20 @@
       await K.api.patch(D + "/users/" + uid + "/allergies", { confirmed: [name], severity: { [name]: form.severity.value } });
       form.reset();
       await profile();
+      await feed(false); // served through the guard again, with the new allergy
+    });
+    K.onSubmit(K.$("#prefs-form"), async (form) => {
+      const body = {};
+      for (const key of ["cuisine_affinity", "cuisine_aversion", "dietary", "vibes"]) {
+        const values = listOf(form[key].value);
+        if (values.length) body[key] = values;
+      }
+      if (form.price_comfort.value) body.price_comfort = [form.price_comfort.value];
+      if (!Object.keys(body).length) return;
+      await K.api.patch(D + "/users/" + uid + "/preferences", body);
+      form.reset();
+      await profile();
+      await feed(false); // a change drops the cached feed: this builds it with the new taste
     });
     K.onSubmit(K.$("#chat-form"), chat);
     K.$("#refresh-feed").addEventListener("click", () => feed(true).catch(K.showError));
