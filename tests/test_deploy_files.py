@@ -123,11 +123,35 @@ def test_compose_sets_only_kairos_variables_that_are_real_settings():
         assert used <= known, f"{name}: unknown settings {sorted(used - known)}"
 
 
+def _layouts() -> dict[str, dict[str, dict]]:
+    """The built services by layout: the single-host one, and the fleet profile's."""
+    built = _built_here(_services())
+    fleet = {n: s for n, s in built.items() if "fleet" in s.get("profiles", ())}
+    return {"single-host": {n: s for n, s in built.items() if n not in fleet}, "fleet": fleet}
+
+
 def test_every_kairos_process_in_compose_gets_the_same_settings():
-    environments = [_environment(s) for s in _built_here(_services()).values()]
-    assert environments
-    assert all(env == environments[0] for env in environments)
-    assert environments[0]["KAIROS_ENV"] == "production"
+    for layout, services in _layouts().items():
+        environments = [_environment(s) for s in services.values()]
+        assert environments, layout
+        assert all(env == environments[0] for env in environments), layout
+        assert environments[0]["KAIROS_ENV"] == "production", layout
+
+
+def test_the_fleet_profile_runs_every_process_on_rabbitmq_with_no_shared_volume():
+    services = _services()
+    fleet = _layouts()["fleet"]
+    commands = {n.removeprefix("fleet-"): _words(s["command"]) for n, s in fleet.items()}
+    procfile = _procfile()
+    assert commands == {n: procfile[n] for n in ("web", "worker", "probes", "beat")}
+    assert "fleet" in services["rabbitmq"]["profiles"]
+    for name, service in fleet.items():
+        env = _environment(service)
+        assert env["KAIROS_BROKER_URL"].startswith("amqp://"), name
+        assert "KAIROS_SMTP_URL" in env and "KAIROS_BLOB_URL" in env, name
+        assert not service.get("volumes"), f"{name} shares a volume"
+        assert service["depends_on"]["rabbitmq"]["condition"] == "service_healthy", name
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_compose_secrets_must_come_from_the_environment_of_whoever_starts_it():
@@ -136,7 +160,9 @@ def test_compose_secrets_must_come_from_the_environment_of_whoever_starts_it():
         for key in SECRET_KEYS:
             value = env.get(ENV_PREFIX + key.upper())
             if value is not None:
-                assert value.startswith("${" + ENV_PREFIX + key.upper() + ":?"), (name, key)
+                # Required (:?) or optional and empty by default (:-}): never a value here.
+                ref = "${" + ENV_PREFIX + key.upper()
+                assert value.startswith(ref + ":?") or value == ref + ":-}", (name, key)
 
 
 def test_the_dockerfile_runs_a_procfile_command_by_default():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import exists, or_, select, update
 
 from app.careers import kinds
 from app.careers.blueprint import blp
-from app.careers.rules import RESUME_FORMATS, detect_format
+from app.careers.rules import EXPORT_BLOB, RESUME_FORMATS, detect_format
 from app.careers.schemas import (
     AnalysisSchema,
     AnalyzeRequestSchema,
@@ -39,7 +40,7 @@ from app.models.careers import (
     SavedSearch,
     TailoredResume,
 )
-from app.platform import task_service
+from app.platform import blobs, task_service
 from app.platform.auth import current_principal, get_scoped, require, scoped
 from app.platform.task_routes import TaskSchema
 
@@ -422,11 +423,19 @@ def download_export(export_id):
     """Download an export; only its owner can."""
     with session_scope() as s:
         row = get_scoped(s, Export, export_id, "export")
-    path = Path(row.path)
-    if not path.is_file():
-        raise ApiError(404, "EXPORT_NOT_FOUND", "The exported file is no longer available")
+    gone = ApiError(404, "EXPORT_NOT_FOUND", "The exported file is no longer available")
+    if row.path.startswith(EXPORT_BLOB):  # in the blob store, wherever the worker ran
+        try:
+            data = blobs.get(row.path[len(EXPORT_BLOB) :], org_id=row.org_id)
+        except blobs.BlobMissing:
+            raise gone from None
+        source = io.BytesIO(data)
+    else:  # an export written to a local disk before exports went to the blob store
+        source = Path(row.path)
+        if not source.is_file():
+            raise gone
     return send_file(
-        path, mimetype=CONTENT_TYPES[row.format], as_attachment=True, download_name=row.filename
+        source, mimetype=CONTENT_TYPES[row.format], as_attachment=True, download_name=row.filename
     )
 
 

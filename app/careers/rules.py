@@ -71,3 +71,7 @@ def detect_format(filename: str) -> str | None:
     """The format a file name's extension says ("latex" or "markdown"), else None."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     return RESUME_EXTENSIONS.get(suffix)
+
+
+# An export's stored path when its bytes are in the blob store: "blob:<key>".
+EXPORT_BLOB = "blob:"

@@ -102,10 +102,14 @@ class Stack:
             timeout=120,
         )
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
+    def start(self, name: str, *args: str, env: dict | None = None) -> subprocess.Popen:
+        """Start ``kairos <args>``; ``env`` adds to (or overrides) the stack's environment."""
         log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - lives as long as the process
         proc = subprocess.Popen(
-            [str(BIN / "kairos"), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [str(BIN / "kairos"), *args],
+            env={**self.env, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.procs[name] = proc
         return proc

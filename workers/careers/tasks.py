@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
+from app.careers.rules import EXPORT_BLOB
 from app.config import get_settings
 from app.db import session_scope
 from app.http import ApiError
@@ -21,6 +21,7 @@ from app.models.careers import (
     SavedSearch,
     TailoredResume,
 )
+from app.platform import blobs
 from app.platform.auth import Principal, get_scoped, scoped
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
@@ -44,6 +45,8 @@ POSTING_FIELDS = (
     "apply_url",
 )
 EXTENSIONS = {"pdf": "pdf", "latex": "tex", "markdown": "md"}
+EXPORT_TTL = 30 * 24 * 3600  # a download link lives a month; export again after that
+EXPORT_MAX_BYTES = 50 * 1024 * 1024
 
 
 def _owner(task: TrackedTask) -> Principal:
@@ -358,8 +361,10 @@ def export(self, resume_id, format, job_id=None, version=None):
     renderers = {"pdf": render.to_pdf, "latex": render.to_latex, "markdown": render.to_markdown}
     body = renderers[format](content)
     data = body if isinstance(body, bytes) else body.encode("utf-8")
-    folder = Path(get_settings().exports_path) / owner.user_id
-    folder.mkdir(parents=True, exist_ok=True)
+    # The file goes to the blob store, not this host's disk: the web process that serves the
+    # download may run anywhere.
+    key = blobs.put(data, org_id=owner.org_id, kind="careers.export", ttl=EXPORT_TTL,
+                    max_bytes=EXPORT_MAX_BYTES)  # fmt: skip
     row = Export(
         id=new_id(),
         org_id=owner.org_id,
@@ -371,10 +376,9 @@ def export(self, resume_id, format, job_id=None, version=None):
         size=len(data),
         filename="",
     )
-    path = folder / f"{row.id}.{EXTENSIONS[format]}"
-    path.write_bytes(data)
     stem = "".join(c if c.isalnum() else "-" for c in (content.get("title") or "resume"))
-    row.path, row.filename = str(path), f"{stem.strip('-') or 'resume'}.{EXTENSIONS[format]}"
+    row.path = f"{EXPORT_BLOB}{key}"
+    row.filename = f"{stem.strip('-') or 'resume'}.{EXTENSIONS[format]}"
     with session_scope() as s:
         s.add(row)
     return {

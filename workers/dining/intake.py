@@ -134,8 +134,9 @@ def import_catalog(self, upload_id, files=()):
     errors = sorted(parsed.errors, key=lambda e: (e.file, e.row))
     for outcome, n in (("created", created), ("updated", updated), ("failed", len(errors))):
         metrics.DINING_IMPORT_ROWS.labels(outcome).inc(n)
-    log.info("dining_import", extra={"org_id": org_id, "created": created, "updated": updated,
-                                     "failed": len(errors)})  # fmt: skip
+    # ("created" is a LogRecord attribute: logging refuses it as an extra key)
+    counts = {"rows_created": created, "rows_updated": updated, "rows_failed": len(errors)}
+    log.info("dining_import", extra={"org_id": org_id, **counts})
     return {
         "sources": sorted(parsed.sources),
         "files": list(files),
