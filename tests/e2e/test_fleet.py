@@ -8,7 +8,6 @@ Skipped, saying why, where PostgreSQL or RabbitMQ is absent."""
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 import pytest
@@ -140,17 +139,15 @@ def test_a_recruiting_resume_upload_and_a_match(fleet, owner):
 
 
 def test_a_dining_uci_import_and_a_feed(fleet, owner):
-    from tests.dining.conftest import make_key
     from tests.dining.test_catalog import uci_files
 
     files = [("files", (name, data, "text/csv")) for name, data in uci_files().items()]
     task = _done(owner, owner.post("/api/v1/dining/restaurants/import", files=files))
     assert task["state"] == "succeeded", task
     assert task["result"]["created"] >= 1
-    service = make_key(owner)
-    uid = str(uuid.uuid4())
-    assert service.post(f"/api/v1/dining/users/{uid}", json={}).status_code == 201
-    resp = service.get(f"/api/v1/dining/recommendations/{uid}", headers={**WAIT, "X-User-ID": uid})
+    uid = owner.user["id"]  # a signed-in user acts on the dining profile of their own id
+    assert owner.post(f"/api/v1/dining/users/{uid}", json={}).status_code == 201
+    resp = owner.get(f"/api/v1/dining/recommendations/{uid}", headers=WAIT)
     assert resp.status_code == 200, resp.text
     assert resp.json()["data"]["restaurants"]
 
