@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
+
+_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# 1-65535 except the default ports 80 and 443 (a browser never sends them), digits spelled as
+# [0-9]: the document's regex dialect (ECMA) and Python's agree on it.
+_PORT = (
+    "6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{3}"
+    "|[1-3][0-9]{2}|4(?:[0-35-9][0-9]|4[0-24-9])|[5-9][0-9]{2}|[1-79][0-9]|8[1-9]|[1-9]"
+)
+# The whole rule as one pattern, for the OpenAPI document and the server alike: every origin
+# it admits passes origin_problem, so a client generating from the document is never refused.
+ORIGIN_PATTERN = rf"^https?://(?:{_LABEL}(?:\.{_LABEL})*|\[::1\])(?::(?:{_PORT}))?$"
+_ORIGIN_RE = re.compile(ORIGIN_PATTERN.removesuffix("$") + r"\Z")
 
 
 def origin_problem(origin: str) -> str | None:
@@ -28,6 +41,11 @@ def origin_problem(origin: str) -> str | None:
         return "has an invalid port"
     if origin != normalize_origin(origin):
         return f"write it as browsers send it: {normalize_origin(origin)}"
+    if not _ORIGIN_RE.match(origin):
+        return (
+            "must be scheme://host[:port]: a lower-case host name (letters, digits, '-', '.') "
+            "or [::1], and a port other than 80 and 443"
+        )
     return None
 
 

@@ -8,6 +8,7 @@ from marshmallow import validate
 from app.careers.rules import BOARD_NAME, BOARDS, RESUME_FORMATS, validate_sources
 from app.db import session_scope
 from app.http import Schema
+from app.openapi import field_properties
 from app.platform.auth import get_scoped
 from app.platform.kinds import TaskKind, register
 
@@ -109,6 +110,37 @@ class ImportResumeParams(Schema):
         if ("content" in data) == ("upload_id" in data):
             raise ma.ValidationError("Send the resume as content (or name a stored upload_id).",
                                      "content")  # fmt: skip
+
+    class Meta(Schema.Meta):
+        openapi: dict | None = None  # set below: `content` or `upload_id`, not both
+
+
+def _import_resume_document() -> dict:
+    """The rule across fields, as the document states it: one branch with `content` (text
+    that is not blank), one with `upload_id`."""
+    props = field_properties(ImportResumeParams)
+    content = {**props["content"], "pattern": r"\S"}  # not blank: _not_blank above
+    common = {k: v for k, v in props.items() if k not in ("content", "upload_id")}
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {**common, "content": content},
+                "required": ["format", "content"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {**common, "upload_id": props["upload_id"]},
+                "required": ["format", "upload_id"],
+                "additionalProperties": False,
+            },
+        ],
+        "example": {"format": "markdown", "content": "# Ada Lovelace\n\n## Skills\n- Python"},
+    }
+
+
+ImportResumeParams.Meta.openapi = _import_resume_document()
 
 
 RESUME_TTL = 24 * 3600  # as long as a task's events are kept

@@ -30,7 +30,7 @@ from app.careers.schemas import (
     TailorRequestSchema,
 )
 from app.db import session_scope
-from app.http import ApiError, paginate
+from app.http import ApiError, ErrorEnvelopeSchema, paginate
 from app.models.careers import (
     Export,
     JobAnalysis,
@@ -265,6 +265,9 @@ def _import_body() -> dict:
 @blp.route("/resumes/import", methods=["POST"])
 @require("member")
 @blp.response(202, TaskSchema)
+@blp.alt_response(
+    404, schema=ErrorEnvelopeSchema, description="An `upload_id` that names no stored upload"
+)
 @blp.doc(
     requestBody={
         "content": {

@@ -24,7 +24,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema
 from app.models import CorsOrigin
-from app.origins import origin_problem
+from app.origins import ORIGIN_PATTERN, origin_problem
 from app.platform import audit
 from app.platform.auth import current_principal, require
 from app.platform.operator import require_operator
@@ -77,7 +77,11 @@ def apply_cors(response):
 
 
 class OriginCreateSchema(Schema):
-    origin = ma.fields.String(required=True, metadata={"example": "https://app.example.com"})
+    origin = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(max=300),
+        metadata={"example": "https://app.example.com", "pattern": ORIGIN_PATTERN},
+    )
 
     @ma.validates("origin")
     def _valid(self, value, **_kwargs):
