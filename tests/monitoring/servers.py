@@ -235,6 +235,7 @@ class Registry:
         self.token_requests: list[dict] = []
         self.page_cap = 100
         self.catalog_open = True  # False: the catalog needs credentials (401 with a token too)
+        self.link_base = ""  # prefixed to Link headers' paths (another origin, for the tests)
         self.cdn = _Cdn(self)
         self.auth = _TokenService(self)
         self.api = _RegistryApi(self, tls)
@@ -431,7 +432,7 @@ class _RegistryApi(_Server):
         page = rest[:n]
         headers = {"Content-Type": "application/json"}
         if len(rest) > n:
-            headers["Link"] = f'<{path}?n={n}&last={page[-1]}>; rel="next"'
+            headers["Link"] = f'<{self.r.link_base}{path}?n={n}&last={page[-1]}>; rel="next"'
         return 200, headers, json.dumps({**extra, key: page}).encode()
 
     def _catalog(self, h, query):

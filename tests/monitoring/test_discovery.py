@@ -249,3 +249,22 @@ def test_another_org_never_sees_the_rules_or_their_monitors(api, other_api, regi
         )
     assert orgs >= {api.user["org_id"], other_api.user["org_id"]}
     assert data(api.get(f"{PATH}/{rule['id']}"))["activeMonitors"] == 3
+
+
+def test_a_next_page_on_another_host_is_not_followed(api, registry, open_network):
+    registry.link_base = registry.cdn.url  # the registry's Link names another origin
+    rule = create_rule(api, f"{registry.host}/acme")
+    task = run_now(api, rule["id"])
+    assert task["state"] == "failed", task
+    assert "next page is on another host" in task["error"]["message"]
+    assert registry.cdn.requests == []  # neither a request nor a token went there
+    assert monitors(api) == {}
+
+
+def test_the_watched_tag_is_latest_else_the_highest_version():
+    from workers.monitoring.catalog import latest_tag
+
+    assert latest_tag(["1.0", "latest", "2.0"]) == "latest"
+    assert latest_tag(["v1.9", "v1.10", "nightly"]) == "v1.10"
+    assert latest_tag(["2024-01", "2024-03", "main"]) == "2024-03"  # natural order
+    assert latest_tag([]) is None

@@ -161,12 +161,13 @@ _VERSION_RE = re.compile(r"^v?\d+(?:\.\d+)*$")
 
 
 def _natural(tag: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.findall(r"\d+|\D+", tag))
+    # Numbers compare as numbers and above words, so a dated tag outranks `main` or `dev`.
+    return tuple((1, int(p), "") if p.isdigit() else (0, 0, p) for p in re.findall(r"\d+|\D+", tag))
 
 
 def latest_tag(tag_names: list[str]) -> str | None:
     """``latest`` if present; else the highest version-like tag (``v1.10`` > ``v1.9``);
-    else the highest tag in natural order."""
+    else the highest tag in natural order (numbers as numbers, above words)."""
     if not tag_names:
         return None
     if "latest" in tag_names:
