@@ -70,6 +70,10 @@ class Settings:
     worker_concurrency: int = 2
     task_max_deliveries: int = 3
     requeue_after: int = 600
+    # Group commit of submits (app/platform/submit_batch.py): at most this many rows per
+    # INSERT and publish, and how long a write waits for submits already on their way.
+    submit_batch_rows: int = 100
+    submit_batch_window_us: int = 2000
     event_stream_maxlen: int = 1000
     event_ttl: int = 24 * 3600
     mail_from: str = "kairos@localhost"

@@ -33,6 +33,11 @@ HTTP_LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 TASKS_SUBMITTED = Counter("kairos_tasks_submitted", "Tasks accepted by the API.", ["kind"])
+SUBMIT_BATCH_ROWS = Histogram(
+    "kairos_submit_batch_rows",
+    "Rows written (and messages sent) per group commit of submits.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 TASKS_SUCCEEDED = Counter("kairos_tasks_succeeded", "Tasks that succeeded.", ["kind"])
 TASKS_FAILED = Counter("kairos_tasks_failed", "Tasks that failed.", ["kind", "code"])
 TASK_DURATION = Histogram(

@@ -129,6 +129,14 @@ def declare_topology(app: Celery) -> list[str]:
     return sorted(app.amqp.queues)
 
 
-def send_task_message(app: Celery, task) -> None:
-    """Enqueue a task row by name. The message's task id is the row id."""
-    app.send_task(task.kind, kwargs=task.params, task_id=task.id, queue=task.queue, retry=True)
+def send_task_message(app: Celery, task, producer=None) -> None:
+    """Enqueue a task row by name. The message's task id is the row id. ``producer``: one
+    already acquired (a publish batch of several rows)."""
+    app.send_task(
+        task.kind,
+        kwargs=task.params,
+        task_id=task.id,
+        queue=task.queue,
+        retry=True,
+        producer=producer,
+    )

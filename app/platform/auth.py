@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
+import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended import create_access_token, create_refresh_token
+from flask_jwt_extended.config import config as jwt_config
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +32,7 @@ from app.http import ApiError, not_found
 from app.models import ApiKey, Membership, Org, RevokedToken, User
 from app.models.platform import ROLES
 from app.openapi import mark_auth
+from app.platform import auth_cache
 
 API_KEY_PREFIX = "kai_"
 LOCAL_EMAIL = "local@localhost"
@@ -126,13 +129,30 @@ def revoke(claims: dict) -> None:
     with session_scope() as s:
         if s.get(RevokedToken, claims["jti"]) is None:
             s.add(RevokedToken(jti=claims["jti"], expires_at=expires))
+    auth_cache.announce("revoked", claims.get("org", ""), claims.get("sub"))
 
 
 def decode_jwt(token: str, expected_type: str = "access") -> dict:
     """Verify signature, expiry and type (not revocation or membership: see
-    :func:`member_role`)."""
+    :func:`member_role`).
+
+    One PyJWT decode with flask-jwt-extended's settings. Its own ``decode_token`` decodes
+    each token twice (plus its header once more): first without checking the signature, to
+    hand the claims to a ``decode_key_loader`` that may pick a key per token, then again
+    verified. There is one key here, so the first pass is pure cost."""
     try:
-        claims = decode_token(token)
+        claims = jwt.decode(
+            token,
+            jwt_config.decode_key,
+            algorithms=jwt_config.decode_algorithms,
+            audience=jwt_config.decode_audience,
+            issuer=jwt_config.decode_issuer,
+            leeway=jwt_config.leeway,
+            options={
+                "verify_aud": jwt_config.decode_audience is not None,
+                "verify_sub": jwt_config.verify_sub,
+            },
+        )
     except Exception:
         raise unauthorized("Invalid or expired token") from None
     if claims.get("type") != expected_type or not claims.get("org"):
@@ -150,11 +170,20 @@ _MEMBER_QUERY = (
 
 def member_role(claims: dict) -> str:
     """The caller's current role in the token's org, in one indexed query that also checks
-    revocation. No Redis on this path: auth keeps working while Redis is away."""
-    with get_engine().connect() as conn:
-        row = conn.execute(
-            _MEMBER_QUERY, {"org": claims["org"], "sub": claims["sub"], "jti": claims["jti"]}
-        ).first()
+    revocation, kept per process for at most a second (:mod:`app.platform.auth_cache`:
+    dropped at once on any revocation or membership change). Auth keeps working while Redis
+    is away: the cache is bypassed then, the database still answers."""
+    key = (claims["org"], claims["sub"], claims["jti"])
+    row = auth_cache.cache.get(key)
+    if row is None:
+        generation = auth_cache.cache.generation()
+        with get_engine().connect() as conn:
+            row = conn.execute(
+                _MEMBER_QUERY, {"org": claims["org"], "sub": claims["sub"], "jti": claims["jti"]}
+            ).first()
+        if row is not None:
+            row = tuple(row)
+            auth_cache.cache.put(key, row, generation)
     if row is None:
         raise unauthorized("You are no longer a member of this organization")
     role, active, revoked = row

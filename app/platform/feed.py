@@ -71,10 +71,10 @@ class FeedConnection:
                 elif op == "event":
                     self._deliver(*arg)
                 elif op == "subscribe":
-                    task_id, after = arg
+                    task_id, after, ended = arg
                     hub.subscribe_task(self.listener, task_id)
                     self.tasks.add(task_id)
-                    for event in self.follower.replay(task_id, after):
+                    for event in self.follower.replay(task_id, after, read_row=ended):
                         self._send_event(event)
                 elif op == "resync":
                     for task_id in list(self.tasks):
@@ -187,9 +187,11 @@ class FeedConnection:
                 raise ApiError(
                     400, "VALIDATION_ERROR", "last_event_id is not an event id"
                 ) from None
-        task = task_service.get(self.principal, target)
-        self.send({"type": "ack", "of": "subscribe", "task_id": task.id, "state": task.state})
-        self.listener.put(("subscribe", (task.id, after)))
+        state = task_service.state_of(self.principal, target)
+        self.send({"type": "ack", "of": "subscribe", "task_id": target, "state": state})
+        # Read before the hub subscription: a task not finished then sends its end live
+        # (or in the stream, or after a resync), so its row need not be read again.
+        self.listener.put(("subscribe", (target, after, state in FINISHED_STATES)))
 
     def _on_unsubscribe(self, message: dict) -> None:
         target = message.get("task_id")
@@ -223,7 +225,7 @@ class FeedConnection:
                 "task": task_service.task_json(task),
             }
         )
-        self.listener.put(("subscribe", (task.id, None)))
+        self.listener.put(("subscribe", (task.id, None, True)))
 
 
 def _ws_principal(ws) -> tuple[Principal | None, str | None]:

@@ -46,12 +46,32 @@ class EventHub:
         self._started = threading.Event()
         self._stopping = threading.Event()
         self._pubsub = None
+        self._connected = False
+        # Other channels on the same subscription: channel -> callback(message), called in the
+        # hub's thread for each message, and with None after a reconnect (messages may have
+        # been missed while the subscription was down).
+        self._controls: dict[str, object] = {}
+
+    def on_control(self, channel: str, callback) -> None:
+        """Register before the hub starts (at import time)."""
+        self._controls[channel] = callback
+
+    def live(self) -> bool:
+        """The subscription is up: a broadcast sent now reaches this process."""
+        return self._connected
+
+    def start_soon(self) -> None:
+        """Start the subscription without waiting for it."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="kairos-hub", daemon=True
+                    )
+                    self._thread.start()
 
     def ensure_started(self, timeout: float = 5.0) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="kairos-hub", daemon=True)
-                self._thread.start()
+        self.start_soon()
         self._started.wait(timeout)
 
     def subscribe_task(self, listener: Listener, task_id: str) -> None:
@@ -110,6 +130,7 @@ class EventHub:
         if thread is not None:
             thread.join(timeout=5)
         self._started.clear()
+        self._connected = False
         self._stopping.clear()  # a later subscriber starts a fresh subscription
 
     def _run(self) -> None:
@@ -117,13 +138,20 @@ class EventHub:
         while not self._stopping.is_set():
             try:
                 self._pubsub = pubsub = pubsub_client().pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(events.CHANNEL)
+                pubsub.subscribe(events.CHANNEL, *self._controls)
+                for callback in self._controls.values():
+                    callback(None)
+                self._connected = True
                 self._started.set()
                 if not first:
                     self._resync_all()
                 first, delay = False, 0.5
                 for message in pubsub.listen():
                     if message["type"] != "message":
+                        continue
+                    control = self._controls.get(message["channel"])
+                    if control is not None:
+                        control(message["data"])
                         continue
                     try:
                         org_id, event, raw = events.parse_live(message["data"])
@@ -132,6 +160,7 @@ class EventHub:
                         continue
                     self._dispatch(org_id, event, raw)
             except Exception as exc:
+                self._connected = False
                 if self._stopping.is_set():
                     return
                 log.warning("hub_disconnected", extra={"error": str(exc), "retry_in": delay})
@@ -162,12 +191,14 @@ class Follower:
     def forget(self, task_id: str) -> None:
         self.last.pop(task_id, None)
 
-    def replay(self, task_id: str, after: str | None = None) -> list[dict]:
+    def replay(self, task_id: str, after: str | None = None, read_row: bool = True) -> list[dict]:
+        """``read_row=False`` when the caller read the row unfinished before subscribing to
+        the hub: its end then comes live, from the stream, or with a resync (which reads)."""
         if after is None and task_id in self.last:
             ms, seq = self.last[task_id]
             after = f"{ms}-{seq}"
         stored = events.replay(task_id, after)
-        if not any(e["type"] in events.TERMINAL for e in stored):
+        if read_row and not any(e["type"] in events.TERMINAL for e in stored):
             # The stream may have lost the end (Redis restarted empty): the row has it.
             end = final_event(task_id)
             if end is not None:

@@ -22,7 +22,7 @@ from app.db import session_scope
 from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema, not_found, paginate
 from app.models import ApiKey, Invitation, Membership, Org, User
 from app.models.platform import ROLES
-from app.platform import audit, task_service
+from app.platform import audit, auth_cache, task_service
 from app.platform.accounts import RegisteredSchema, tokens_for, user_json
 from app.platform.auth import (
     Principal,
@@ -168,7 +168,10 @@ class Member(MethodView):
                 audit.record(
                     s, principal, "member.role_changed", "user", user.id, before, {"role": role}
                 )
-            return _member_json(user, membership)
+            answer = _member_json(user, membership)
+        # Committed: every web process drops the role it may have kept for this member.
+        auth_cache.announce("member", principal.org_id, user_id)
+        return answer
 
     @require("viewer")
     @blp.response(204)
@@ -210,6 +213,7 @@ class Member(MethodView):
                 {"role": membership.role, "email": user.email},
                 {"revoked_api_keys": keys},
             )
+        auth_cache.announce("member", principal.org_id, user_id)
 
 
 # --- invitations --------------------------------------------------------------------------

@@ -18,16 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app import events, metrics
 from app.db import get_engine, session_scope
-from app.http import ApiError
+from app.http import ApiError, not_found
 from app.models import Task
 from app.models.base import new_id
 from app.models.platform import FINISHED_STATES
+from app.platform import submit_batch
 from app.platform.auth import Principal, get_scoped, scoped
 from app.platform.kinds import REGISTRY, TaskKind
 
 log = logging.getLogger("kairos.tasks")
-
-_INSERT = Task.__table__.insert()
 
 
 def _kind_for(principal: Principal, name: str) -> TaskKind:
@@ -89,7 +88,7 @@ def enqueue_internal(principal: Principal, kind: TaskKind, params: dict, produce
 
 
 def _record_and_send(
-    principal, kind, clean, idempotency_key, retried_from, producer=None
+    principal, kind, clean, idempotency_key, retried_from, producer=None, announced=None
 ) -> tuple[Task, bool]:
     now = datetime.now(UTC)
     row = {
@@ -118,10 +117,11 @@ def _record_and_send(
         "updated_at": now,
     }
     try:
-        # A plain INSERT, committed before the send: the ORM's unit of work (identity map,
-        # flush, events) cost more than the insert itself, and nothing here needs it.
-        with get_engine().begin() as conn:
-            conn.execute(_INSERT, row)
+        # Committed and sent together with the submits of this moment (group commit): a
+        # plain INSERT, then the publish; a lone submit is written at once.
+        submit_batch.record_and_send(
+            row, producer or current_app.extensions["kairos.celery"], announced
+        )
     except IntegrityError:
         # Lost a race with an identical request carrying the same key.
         existing = _by_idempotency_key(principal, idempotency_key) if idempotency_key else None
@@ -129,7 +129,6 @@ def _record_and_send(
             raise
         return _same_request(existing, kind.name, clean), False
     task = Task(**row)  # transient: every column is set above, so it reads like a loaded row
-    _send(task, producer or current_app.extensions["kairos.celery"])
     metrics.TASKS_SUBMITTED.labels(kind.name).inc()
     return task, True
 
@@ -149,26 +148,6 @@ def _same_request(task: Task, kind: str, params: dict) -> Task:
     if task.kind != kind or task.params != params:
         raise ApiError(409, "CONFLICT", "Idempotency-Key was used for a different request")
     return task
-
-
-def _send(task: Task, producer) -> None:
-    from app.taskqueue import send_task_message
-
-    try:
-        send_task_message(producer, task)
-    except Exception as exc:
-        log.error("broker_unavailable", extra={"task_id": task.id, "error": str(exc)})
-        error = {"code": "BROKER_UNAVAILABLE", "message": "The task queue is unavailable"}
-        now = datetime.now(UTC)
-        with session_scope() as s:
-            s.execute(
-                update(Task)
-                .where(Task.id == task.id)
-                .values(state="failed", error=error, finished_at=now, updated_at=now)
-            )
-        raise ApiError(
-            503, "BROKER_UNAVAILABLE", "The task queue is unavailable; try again"
-        ) from None
 
 
 def _iso(value) -> str | None:
@@ -211,6 +190,17 @@ def task_json(task) -> dict:
 def get(principal: Principal, task_id: str) -> Task:
     with session_scope() as s:
         return get_scoped(s, Task, task_id, "task", principal)
+
+
+def state_of(principal: Principal, task_id: str) -> str:
+    """A task's state (404 for another org's): one plain query, no ORM object. A reconnect
+    storm subscribes thousands of sockets at once; each pays only this."""
+    stmt = scoped(select(Task.state).where(Task.id == task_id), Task, principal)
+    with get_engine().connect() as conn:
+        state = conn.execute(stmt).scalar()
+    if state is None:
+        raise not_found("task")
+    return state
 
 
 def listing(principal: Principal, *, kind=None, state=None):

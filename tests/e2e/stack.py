@@ -18,7 +18,7 @@ import requests
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -74,7 +74,7 @@ class Stack:
 
         self.var = tmp / "var"
         redis_url, _ = ensure_private_redis(self.var)
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
         self.env = {
@@ -114,11 +114,14 @@ class Stack:
         self.procs[name] = proc
         return proc
 
-    def wait_ready(self, timeout: float = 180) -> None:
+    def wait_ready(
+        self, timeout: float = 180, base_url: str | None = None, path: str = "/api/v1/ready"
+    ) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.base_url + "/api/v1/ready", timeout=2).status_code == 200:
+                url = (base_url or self.base_url) + path
+                if requests.get(url, timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 pass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -78,6 +79,52 @@ def test_a_worker_killed_mid_task_is_redelivered_and_finishes_exactly_once(clien
     history = [m for m in feed.until(is_end_of(task["id"])) if m["type"] != "ack"]
     assert [m["type"] for m in history].count("complete") == 1
     assert [m.get("stage") for m in history].count("running") == 2  # one start per delivery
+
+
+def test_the_web_process_killed_amid_batched_submits_loses_no_accepted_task(client, stack):
+    """Submits are committed and sent in batches: SIGKILL the serving process while eight
+    clients submit without pause. Every request that got its 202 has its task run; the ones
+    cut off got no promise (their rows, if committed, are the janitor's to send)."""
+    accepted: list[str] = []
+    stop = threading.Event()
+    headers = {"Authorization": f"Bearer {client.token}"}
+
+    def submitter():
+        session = requests.Session()
+        while not stop.is_set():
+            try:
+                resp = session.post(
+                    stack.base_url + "/api/v1/tasks",
+                    json={"kind": "platform.diagnostic", "params": {}},
+                    headers=headers,
+                    timeout=30,
+                )
+            except requests.RequestException:
+                continue  # cut off with the process: no answer, no promise
+            if resp.status_code == 202:
+                accepted.append(resp.json()["data"]["id"])
+
+    threads = [threading.Thread(target=submitter) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(accepted) < 30:
+            assert time.monotonic() < deadline, "submits never got going"
+            time.sleep(0.01)
+        (serving,) = children(stack.procs["web"].pid)  # one gunicorn worker
+        os.kill(serving, signal.SIGKILL)
+        before = len(accepted)
+        deadline = time.monotonic() + 120  # gunicorn starts a new worker; submits go on
+        while len(accepted) < before + 30:
+            assert time.monotonic() < deadline, "no submit accepted after the kill"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    states = {client.wait(task_id, timeout=120)["state"] for task_id in accepted}
+    assert states == {"succeeded"}
 
 
 def test_on_rabbitmq_a_task_whose_connection_drops_is_run_again_and_ends_once(client, stack):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.stack import _free_port
+from tests.e2e.stack import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ def test_kairos_up_starts_a_ready_platform_with_flower_behind_basic_auth(tmp_pat
 
     var = tmp_path / "var"
     redis_url, _ = ensure_private_redis(var)
-    api, flower = _free_port(), _free_port()
+    api, flower = free_port(), free_port()
     env = {
         **os.environ,
         "KAIROS_VAR_DIR": str(var),
