@@ -53,6 +53,11 @@ BROKER_URL = (
     if BROKER == "amqp"
     else ""
 )
+# BENCH_DATABASE=postgresql runs the platform on PostgreSQL (BENCH_PG_URL, default the local
+# server's database `test`), in a schema of the bench's own, dropped afterwards.
+DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://127.0.0.1:5432/test")
+DATABASE_LABEL = "PostgreSQL" if DATABASE == "postgresql" else "SQLite (platform default)"
 WEB_WORKERS = 2
 WORKER_CONCURRENCY = 2
 MACHINE = f"{os.cpu_count()} CPU cores shared by the load generator, servers, workers and Redis"
@@ -280,6 +285,8 @@ class Stack:
         self.tmp = Path(tempfile.mkdtemp(prefix=f"kairos-bench-{name}-"))
         self.var = self.tmp / "var"
         self.redis = redis_client()
+        self.schema = None
+        self.database_url = ""
 
     def __enter__(self) -> Stack:
         from app.config import configure, load_settings
@@ -287,6 +294,8 @@ class Stack:
         raise_nofile()
         if not self.inner:
             self.redis.flushdb()
+            if DATABASE == "postgresql":
+                self._create_schema()
             # This process reads the platform's settings too (Celery producer, heartbeat key):
             # the same ones as its servers, and no var/ of the work tree.
             configure(load_settings(self.env()))
@@ -301,6 +310,8 @@ class Stack:
             proc.stop()
             if exc is not None:
                 log(f"--- last lines of {proc.name} ---\n{proc.tail()}")
+        if self.schema:
+            self._drop_schema()
         if not self.inner:
             with contextlib.suppress(Exception):
                 self.redis.flushdb()  # the queued messages and event streams of this bench
@@ -308,6 +319,29 @@ class Stack:
             log(f"kept {self.tmp}")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _create_schema(self) -> None:
+        import sqlalchemy as sa
+
+        from app.db import make_engine
+
+        self.schema = f"kairos_bench_{uuid.uuid4().hex[:8]}"
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
+        engine.dispose()
+        sep = "&" if "?" in PG_URL else "?"
+        self.database_url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
+
+    def _drop_schema(self) -> None:
+        import sqlalchemy as sa
+
+        from app.db import make_engine
+
+        engine = make_engine(PG_URL)
+        with contextlib.suppress(Exception), engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+        engine.dispose()
 
     def env(self, bind: str | None = None) -> dict:
         env = dict(os.environ)
@@ -325,6 +359,8 @@ class Stack:
             PYTHONUNBUFFERED="1",
         )
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if self.database_url:
+            env["KAIROS_DATABASE_URL"] = self.database_url
         if bind:
             env["KAIROS_BIND"] = bind
         return env

@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from bench.common import (
     BROKER,
+    DATABASE_LABEL,
     MACHINE,
     WEB_WORKERS,
     WORKER_CONCURRENCY,
@@ -282,7 +283,7 @@ def run() -> dict:
             "worker": f"one celery -A bench.worker_app worker, prefork -c {WORKER_CONCURRENCY} "
             "-Q default, serving both",
             "web": f"kairos web, {WEB_WORKERS} gevent workers, up during both runs",
-            "database": "SQLite (platform default)",
+            "database": DATABASE_LABEL,
             "broker": BROKER,
             "machine": MACHINE,
             "server_log_problems": problems,

@@ -110,9 +110,18 @@ def main(n: int) -> None:
 
     __import__("workers.platform")
 
+    import contextlib
+
     class Unsent:  # the rows stay queued for the direct calls below
         def send_task(self, *_args, **_kwargs):
             pass
+
+        @contextlib.contextmanager
+        def producer_or_acquire(self):
+            class Producer:
+                batch = staticmethod(lambda **_kw: contextlib.nullcontext())
+
+            yield Producer()
 
     with session_scope() as s:
         org = Org(name="profile")

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from bench.common import (
+    DATABASE_LABEL,
     MACHINE,
     WEB_WORKERS,
     Stack,
@@ -151,7 +152,7 @@ def run() -> dict:
             "duration_s": DURATION_S,
             "body": BODY,
             "server": f"gunicorn gevent, {WEB_WORKERS} workers, app.gunicorn_conf for all three",
-            "database": "SQLite (platform default)",
+            "database": DATABASE_LABEL,
             "rate_limit": "100000000/minute (limiter still counts each request in Redis)",
             "queued_messages": "left in the 'default' list; may exceed accepted_total by the "
             "requests in flight when wrk stopped (up to 2 x connections)",

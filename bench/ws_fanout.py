@@ -35,6 +35,7 @@ from app.events import id_key, now_iso, stream_key
 from bench.baseline_apps import WS_CHANNEL
 from bench.common import (
     BIN,
+    DATABASE_LABEL,
     MACHINE,
     WEB_WORKERS,
     Stack,
@@ -552,6 +553,7 @@ def run() -> dict:
             "hold_s": HOLD_S,
             "ping_every_s": PING_EVERY_S,
             "nofile": "bench and servers raised to the hard limit",
+            "database": DATABASE_LABEL,
             "machine": MACHINE,
             "server_log_problems": problems,
         },
