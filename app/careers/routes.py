@@ -12,7 +12,7 @@ from sqlalchemy import exists, or_, select, update
 
 from app.careers import kinds
 from app.careers.blueprint import blp
-from app.careers.rules import EXPORT_BLOB, RESUME_FORMATS, detect_format
+from app.careers.rules import EXPORT_BLOB, RESUME_FORMATS, detect_format, open_boards
 from app.careers.schemas import (
     AnalysisSchema,
     AnalyzeRequestSchema,
@@ -81,7 +81,9 @@ def _profile_data(s, principal) -> dict:
 @blp.arguments(SearchRequestSchema)
 @blp.response(202, TaskSchema)
 def search_jobs(body):
-    """Search job boards (async `careers.search`); without `sources`, your saved ones are used.
+    """Search job boards (async `careers.search`); without `sources`, the ones saved in your
+    profile, and without those every board that needs no employer name (Remotive, Arbeitnow,
+    Himalayas).
 
     The task result: `{"postings": [ids], "new": n, "platforms": [{platform, board, status,
     count, code?}]}`. With `save: true` the search is kept and re-run on a schedule.
@@ -90,14 +92,7 @@ def search_jobs(body):
     save, name = body.pop("save"), body.pop("name")
     if not body["sources"]:
         with session_scope() as s:
-            body["sources"] = _profile_data(s, principal).get("sources") or []
-        if not body["sources"]:
-            raise ApiError(
-                400,
-                "VALIDATION_ERROR",
-                "Invalid input",
-                {"sources": ["Name the boards to search, or save some in your profile"]},
-            )
+            body["sources"] = _profile_data(s, principal).get("sources") or open_boards()
     if save:
         saved = SavedSearch(
             org_id=principal.org_id,

@@ -34,6 +34,12 @@ RESUME_EXTENSIONS = {
 }
 
 
+def open_boards() -> list[dict]:
+    """The boards a search uses when it names none and the profile saved none: every platform
+    that lists all its jobs without an employer's board name."""
+    return [{"platform": name} for name, needs_board in sorted(BOARDS.items()) if not needs_board]
+
+
 def validate_sources(sources: Iterable) -> dict[int, str]:
     """Problems by position: unknown platform, missing board, board with bad characters."""
     problems = {}

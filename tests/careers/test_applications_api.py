@@ -142,11 +142,6 @@ def test_analysis_of_an_unanalyzed_job_is_404(api):
     assert resp.status_code == 404 and resp.json()["code"] == "ANALYSIS_NOT_FOUND"
 
 
-def test_search_without_sources_or_saved_ones_is_400(api):
-    resp = api.post(f"{C}/jobs/search", json={"query": "python"})
-    assert resp.status_code == 400 and "sources" in resp.json()["errors"]
-
-
 @pytest.mark.parametrize(
     "sources",
     [

@@ -79,6 +79,19 @@ def test_a_search_saves_postings_and_reports_every_platform(api, boards):
     assert "<" not in job["description"]
 
 
+def test_a_search_naming_no_board_uses_the_saved_ones_else_the_open_boards(api, boards):
+    # No conditional requirement: a search naming no board, with none saved, still runs.
+    task = run(api, f"{C}/jobs/search", {"query": ""})
+    assert task["state"] == "succeeded", task
+    searched = {p["platform"] for p in task["result"]["platforms"]}
+    assert searched == {"arbeitnow", "himalayas", "remotive"}
+    api.request(
+        "PUT", f"{C}/profile", json={"sources": [{"platform": "lever", "board": "quillfeather"}]}
+    )
+    task = run(api, f"{C}/jobs/search", {"query": ""})
+    assert [p["platform"] for p in task["result"]["platforms"]] == ["lever"]
+
+
 def test_searching_again_updates_postings_instead_of_duplicating_them(api, boards):
     first = search(api)
     again = search(api)
