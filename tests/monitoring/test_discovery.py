@@ -12,8 +12,8 @@ from app.db import session_scope
 from app.models.monitoring import Check, DiscoveryRule, Resource
 from tests.factories import add_member, count
 from tests.monitoring.conftest import BASE, data, settings
+from tests.monitoring.oci_registry import Registry
 from tests.monitoring.probe_helpers import wait_until
-from tests.monitoring.servers import Registry
 from workers.monitoring import discovery
 from workers.monitoring.probes import registry as reg
 

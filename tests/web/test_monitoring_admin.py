@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import Select
 from tests.factories import add_member
 from tests.monitoring.conftest import BASE, create_group, create_resource, data, record_checks
 from tests.monitoring.conftest import settings as monitoring_settings
-from tests.monitoring.servers import Registry
+from tests.monitoring.oci_registry import Registry
 from tests.web.helpers import severe_console_errors, sign_in_with_tokens, visible, wait
 from workers.monitoring.probes import registry as reg
 
