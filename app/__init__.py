@@ -1,11 +1,6 @@
 """Kairos: a thin Flask API in front of Celery workers, with live task progress.
 
-Kept import-light on purpose: gunicorn imports this package before gevent patches the
-standard library, so nothing here may import sockets, Redis or SQLAlchemy.
+Kept empty on purpose: gunicorn imports this package before gevent patches the standard
+library, and workers import it too, so it must load neither sockets, Redis, SQLAlchemy nor
+Flask. The web app is ``app.web_app:create_app``.
 """
-
-
-def create_app(settings=None):
-    from app.web_app import create_app as _create_app
-
-    return _create_app(settings)

@@ -29,7 +29,7 @@ def _settings():
 
 
 def _create_app():
-    from app import create_app
+    from app.web_app import create_app
 
     return create_app()
 
@@ -106,7 +106,7 @@ def up(procfile):
     sys.exit(manager.returncode)
 
 
-def gunicorn_argv(bind: str, workers: int, app: str = "app:create_app()", log_level="info"):
+def gunicorn_argv(bind: str, workers: int, app: str = "app.web_app:create_app()", log_level="info"):
     """How the API is served (the benchmarks serve their baselines the same way)."""
     return [sys.executable, "-m", "gunicorn", "--config", "python:app.gunicorn_conf",
             "--bind", bind, "--workers", str(workers), "--log-level", log_level, app]  # fmt: skip

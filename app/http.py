@@ -23,6 +23,8 @@ from flask_smorest.pagination import PaginationParameters
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from app.core.errors import ApiError
+from app.core.schema import Schema
 from app.openapi import (
     SECURITY,
     ContractPlugin,
@@ -53,23 +55,6 @@ DEFAULT_CODES = {
     502: "UPSTREAM_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
-
-
-class ApiError(Exception):
-    """A domain error with the status and code a client can switch on."""
-
-    def __init__(self, status: int, code: str, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-
-def not_found(what: str) -> ApiError:
-    return ApiError(
-        404, f"{what.upper().replace(' ', '_')}_NOT_FOUND", f"{what.capitalize()} not found"
-    )
 
 
 def error_response(status: int, code: str, message: str, errors: dict | None = None, headers=None):
@@ -176,62 +161,6 @@ def register_error_handlers(app) -> None:
 
 class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
-
-
-def _json_type_problem(field: ma.fields.Field, value) -> str | None:
-    """The JSON type a field's document promises, held strictly: marshmallow would read
-    `0` as false and truncate `2.5` to an integer, which the document says are invalid."""
-    if isinstance(field, ma.fields.Boolean):
-        return None if isinstance(value, bool) else "Not a valid boolean."
-    if isinstance(field, ma.fields.Integer):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return "Not a valid integer."
-        return None if isinstance(value, int) or value.is_integer() else "Not a valid integer."
-    if isinstance(field, ma.fields.Number):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else "Not a valid number."
-    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else ()
-    for text in texts:
-        # NUL cannot be stored in PostgreSQL text, a lone surrogate in no UTF-8 column.
-        if isinstance(text, str) and (
-            "\x00" in text or not text.isprintable() and _unencodable(text)
-        ):
-            return "Must be text without NUL characters or lone surrogates."
-    return None
-
-
-def _unencodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-class Schema(ma.Schema):
-    """Every schema of the API. Unknown fields are refused (marshmallow's RAISE), and a JSON
-    body's values must have the JSON types the document states (no coercion)."""
-
-    class Meta:
-        ordered = True
-
-    @ma.pre_load
-    def _strict_json_types(self, data, **_kwargs):
-        # Only a plain dict comes from a JSON body; query strings and forms arrive as webargs'
-        # MultiDictProxy, where everything is text and reading "true" or "2" is the point.
-        if type(data) is not dict:
-            return data
-        errors = {}
-        for name, field in self.load_fields.items():
-            key = field.data_key or name
-            value = data.get(key)
-            if value is not None:
-                problem = _json_type_problem(field, value)
-                if problem:
-                    errors[key] = [problem]
-        if errors:
-            raise ma.ValidationError(errors)
-        return data
 
 
 class ErrorEnvelopeSchema(Schema):

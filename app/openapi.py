@@ -114,18 +114,6 @@ def body_required_only_if_fields_are(doc) -> None:
         doc["requestBody"]["required"] = False
 
 
-def field_properties(schema_cls) -> dict:
-    """The JSON schema of each field of a marshmallow schema, as the document would state it
-    (for a ``Meta.openapi`` that restates a schema's fields in `oneOf` branches)."""
-    from apispec.ext.marshmallow.openapi import OpenAPIConverter
-
-    converter = OpenAPIConverter("3.0.3", lambda _schema: None, None)
-    return {
-        field.data_key or name: converter.field2property(field)
-        for name, field in schema_cls().load_fields.items()
-    }
-
-
 def error_content(api) -> dict:
     return {api.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": api.ERROR_SCHEMA}}
 

@@ -3,10 +3,14 @@ delivery lossless, and how the API sends a task row's message.
 
 The API builds its producer with :func:`make_celery` and enqueues by task name, so it never
 imports a task module; the worker (``workers.celery_app``) uses the same function, so producer
-and consumer always agree on queues, routes and serialization.
+and consumer always agree on queues, routes and serialization. :func:`producer` is the one
+this process sends with: a plain module attribute, not a Flask extension, so the task service
+sends the same way from a request, a worker or the beat.
 """
 
 from __future__ import annotations
+
+import threading
 
 from celery import Celery
 from kombu import Exchange, Queue
@@ -41,6 +45,30 @@ def make_celery(broker: str | None = None) -> Celery:
     app.conf.update(_common_settings())
     app.conf.update(_amqp_settings() if is_amqp(url) else _redis_settings())
     return app
+
+
+_producer: Celery | None = None
+_producer_lock = threading.Lock()
+
+
+def producer() -> Celery:
+    """The Celery app this process sends with: the worker's own app in a worker (it calls
+    :func:`use_producer`), else one made on first use and kept for the process."""
+    global _producer
+    if _producer is None:
+        with _producer_lock:
+            if _producer is None:
+                _producer = make_celery()
+    return _producer
+
+
+def use_producer(app: Celery | None) -> Celery | None:
+    """Send with ``app`` from now on (``None``: make one on next use); returns the previous
+    one, so a test can swap in an unreachable broker and put the real one back."""
+    global _producer
+    with _producer_lock:
+        previous, _producer = _producer, app
+    return previous
 
 
 def _redis_settings() -> dict:

@@ -10,8 +10,9 @@ from flask import Flask, g, request
 
 from app import metrics, runtime_config
 from app.config import Settings, get_settings
+from app.core.errors import ApiError
 from app.db import init_engine
-from app.http import Api, ApiError
+from app.http import Api
 from app.logs import setup_logging
 
 log = logging.getLogger("kairos.http")
@@ -71,10 +72,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flask_jwt_extended import JWTManager
 
     JWTManager(app)
-
-    from app.taskqueue import make_celery
-
-    app.extensions["kairos.celery"] = make_celery()
 
     from app.platform.limits import limiter
 

@@ -107,7 +107,7 @@ def split(ratings, seed: int):
 
 
 def evaluate(places, users, ratings, seed: int) -> dict:
-    from app.dining import guard
+    from app.dining.domain import guard
     from workers.dining.collab import ItemItem, signal
     from workers.dining.proximity import fit_choices, haversine_km
     from workers.dining.ranking import Catalog, Place, Profile, Ranker

@@ -277,8 +277,8 @@ def run() -> dict:
     started = time.perf_counter()
     made = _fill(env["db"], now)
 
-    from app import create_app
     from app.monitoring import statuspage, uptime
+    from app.web_app import create_app
 
     app = create_app(env["settings"])
     client = app.test_client()

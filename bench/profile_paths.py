@@ -75,8 +75,8 @@ def main(n: int) -> None:
         KAIROS_DATABASE_URL=f"sqlite:///{tmp}/kairos.db",
     )
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    from app import create_app
     from app.redis_conn import get_redis
+    from app.web_app import create_app
     from migrations import upgrade
 
     upgrade(os.environ["KAIROS_DATABASE_URL"])
@@ -101,10 +101,10 @@ def main(n: int) -> None:
     profile.runcall(post, n)
     _report("POST /api/v1/tasks", SUBMIT, profile, cpu_ms)
 
+    from app.core.principal import Principal
     from app.db import session_scope
     from app.models import Org
     from app.platform import task_service
-    from app.platform.auth import Principal
     from app.platform.kinds import DIAGNOSTIC
     from workers.celery_app import celery
 

@@ -132,9 +132,9 @@ class Platform:
 def platform(database_url):
     from werkzeug.serving import make_server
 
-    from app import create_app
     from app.config import configure, load_settings
     from app.redis_conn import get_redis, reset_clients
+    from app.web_app import create_app
     from migrations import upgrade
 
     os.environ["KAIROS_DATABASE_URL"] = database_url

@@ -19,11 +19,15 @@ from app.taskqueue import (
     declare_topology,
     is_amqp,
     make_celery,
+    use_producer,
 )
 
 log = logging.getLogger("kairos.worker")
 
 celery = make_celery()
+# Work a task starts (a saved search, a notification's mail) goes out through this app's
+# connection pool, not a second one.
+use_producer(celery)
 
 
 # --- worker process lifecycle -----------------------------------------------------------------

@@ -19,11 +19,12 @@ from app.careers.schemas import (
     ApplicationUpdateSchema,
     StatsSchema,
 )
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
 from app.http import paginate
 from app.models.base import new_id
 from app.models.careers import Application, ApplicationEvent, JobPosting
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 
 # --- applications -------------------------------------------------------------------------------
 
@@ -83,7 +84,7 @@ class Applications(MethodView):
             if "job" in body:
                 job = _manual_job(s, principal, body["job"])
             else:
-                job = get_scoped(s, JobPosting, body["job_id"], "job")
+                job = get_scoped(s, JobPosting, body["job_id"], "job", current_principal())
             row = Application(
                 org_id=principal.org_id,
                 owner_id=principal.user_id,
@@ -107,7 +108,7 @@ class Applications(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Your applications, most recently updated first."""
-        stmt = scoped(select(Application), Application)
+        stmt = scoped(select(Application), Application, current_principal())
         if query.get("status"):
             stmt = stmt.where(Application.status == query["status"])
         order = (Application.updated_at.desc(), Application.id)
@@ -120,7 +121,7 @@ class Applications(MethodView):
 def application_stats():
     """Counts by status, response rate, median days to first response, per week, funnel."""
     with session_scope() as s:
-        apps = s.scalars(scoped(select(Application), Application)).all()
+        apps = s.scalars(scoped(select(Application), Application, current_principal())).all()
         events = (
             s.execute(
                 select(ApplicationEvent.application_id, ApplicationEvent.to_status).where(
@@ -140,7 +141,9 @@ class ApplicationById(MethodView):
     def get(self, application_id):
         """An application with its status history."""
         with session_scope() as s:
-            return _application_detail(s, get_scoped(s, Application, application_id, "application"))
+            return _application_detail(
+                s, get_scoped(s, Application, application_id, "application", current_principal())
+            )
 
     @require("member")
     @blp.arguments(ApplicationUpdateSchema)
@@ -153,7 +156,7 @@ class ApplicationById(MethodView):
         principal = current_principal()
         now = datetime.now(UTC)
         with session_scope() as s:
-            row = get_scoped(s, Application, application_id, "application")
+            row = get_scoped(s, Application, application_id, "application", current_principal())
             new = body.get("status")
             if new is not None and new != row.status:
                 # Any move is allowed (back a step, or reopening a rejected or withdrawn

@@ -5,11 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.careers.rules import BOARD_NAME, BOARDS, RESUME_FORMATS, validate_sources
+from app.careers.domain.rules import BOARD_NAME, BOARDS, RESUME_FORMATS, validate_sources
+from app.core.schema import Schema, field_properties
+from app.core.scoping import get_scoped
 from app.db import session_scope
-from app.http import Schema
-from app.openapi import field_properties
-from app.platform.auth import get_scoped
 from app.platform.kinds import TaskKind, register
 
 EXPORT_FORMATS = ("pdf", "latex", "markdown")
@@ -169,11 +168,11 @@ def _stage_resume(principal, params, idempotency_key, store=True) -> dict:
 
 
 def _stored_resume(principal, params) -> None:
-    from app.http import not_found
+    from app.core.errors import NotFound
     from app.platform import blobs
 
     if "upload_id" in params and not blobs.exists(params["upload_id"], org_id=principal.org_id):
-        raise not_found("upload")
+        raise NotFound("upload")
 
 
 class TailorParams(Schema):

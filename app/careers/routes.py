@@ -12,7 +12,7 @@ from sqlalchemy import exists, or_, select, update
 
 from app.careers import kinds
 from app.careers.blueprint import blp
-from app.careers.rules import EXPORT_BLOB, RESUME_FORMATS, detect_format, open_boards
+from app.careers.domain.rules import EXPORT_BLOB, RESUME_FORMATS, detect_format, open_boards
 from app.careers.schemas import (
     AnalysisSchema,
     AnalyzeRequestSchema,
@@ -29,8 +29,10 @@ from app.careers.schemas import (
     TailoredSchema,
     TailorRequestSchema,
 )
+from app.core.errors import ApiError
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ApiError, ErrorEnvelopeSchema, paginate
+from app.http import ErrorEnvelopeSchema, paginate
 from app.models.careers import (
     Export,
     JobAnalysis,
@@ -41,7 +43,7 @@ from app.models.careers import (
     TailoredResume,
 )
 from app.platform import blobs, task_service
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
 
 CONTENT_TYPES = {
@@ -118,7 +120,7 @@ class Jobs(MethodView):
     def get(self, query, pagination_parameters):
         """Your job postings, newest first; filter by q, source, company, location, remote,
         analyzed, min_score."""
-        stmt = scoped(select(JobPosting), JobPosting)
+        stmt = scoped(select(JobPosting), JobPosting, current_principal())
         if query.get("q"):
             for word in query["q"].split():
                 like = f"%{word}%"
@@ -156,7 +158,7 @@ class JobById(MethodView):
     def get(self, job_id):
         """One job posting."""
         with session_scope() as s:
-            return get_scoped(s, JobPosting, job_id, "job")
+            return get_scoped(s, JobPosting, job_id, "job", current_principal())
 
     @require("member")
     @blp.response(200, JobSchema)
@@ -165,7 +167,7 @@ class JobById(MethodView):
         # The schema's foreign keys remove the analysis and tailored versions and unlink
         # applications (ON DELETE CASCADE / SET NULL).
         with session_scope() as s:
-            job = get_scoped(s, JobPosting, job_id, "job")
+            job = get_scoped(s, JobPosting, job_id, "job", current_principal())
             s.delete(job)
         return job
 
@@ -189,7 +191,7 @@ def analyze_job(body, job_id):
 def job_analysis(job_id):
     """The latest analysis of a job: requirements, match score, strengths, gaps, strategy."""
     with session_scope() as s:
-        job = get_scoped(s, JobPosting, job_id, "job")
+        job = get_scoped(s, JobPosting, job_id, "job", current_principal())
         analysis = s.scalar(select(JobAnalysis).where(JobAnalysis.job_id == job.id))
         if analysis is None:
             raise ApiError(404, "ANALYSIS_NOT_FOUND", "This job has not been analyzed yet")
@@ -202,7 +204,9 @@ def job_analysis(job_id):
 def saved_searches():
     """Your saved searches (re-run on a schedule; each run's complete event lists new postings)."""
     with session_scope() as s:
-        stmt = scoped(select(SavedSearch), SavedSearch).order_by(SavedSearch.created_at)
+        stmt = scoped(select(SavedSearch), SavedSearch, current_principal()).order_by(
+            SavedSearch.created_at
+        )
         return s.scalars(stmt).all()
 
 
@@ -212,7 +216,7 @@ def saved_searches():
 def delete_saved_search(search_id):
     """Stop re-running a saved search."""
     with session_scope() as s:
-        row = get_scoped(s, SavedSearch, search_id, "saved search")
+        row = get_scoped(s, SavedSearch, search_id, "saved search", current_principal())
         s.delete(row)
     return row
 
@@ -312,7 +316,7 @@ def import_resume():
 @blp.paginate()
 def list_resumes(pagination_parameters):
     """Your resumes, primary first."""
-    stmt = scoped(select(Resume), Resume)
+    stmt = scoped(select(Resume), Resume, current_principal())
     order = (Resume.is_primary.desc(), Resume.created_at.desc(), Resume.id)
     return paginate(stmt, pagination_parameters, *order)
 
@@ -323,7 +327,7 @@ def list_resumes(pagination_parameters):
 def get_resume(resume_id):
     """A resume with its sections, entries and bullets, and the original source."""
     with session_scope() as s:
-        return get_scoped(s, Resume, resume_id, "resume")
+        return get_scoped(s, Resume, resume_id, "resume", current_principal())
 
 
 @blp.route("/resumes/<resume_id>/tailor", methods=["POST"])
@@ -341,7 +345,7 @@ def tailor_resume(body, resume_id):
 def list_tailored(resume_id):
     """Every tailored version of a resume, newest first."""
     with session_scope() as s:
-        resume = get_scoped(s, Resume, resume_id, "resume")
+        resume = get_scoped(s, Resume, resume_id, "resume", current_principal())
         stmt = select(TailoredResume).where(TailoredResume.resume_id == resume.id)
         return s.scalars(
             stmt.order_by(TailoredResume.created_at.desc(), TailoredResume.version.desc())
@@ -349,7 +353,7 @@ def list_tailored(resume_id):
 
 
 def _tailored(s, resume_id: str, job_id: str, version: int | None = None) -> TailoredResume:
-    resume = get_scoped(s, Resume, resume_id, "resume")
+    resume = get_scoped(s, Resume, resume_id, "resume", current_principal())
     stmt = select(TailoredResume).where(
         TailoredResume.resume_id == resume.id, TailoredResume.job_id == job_id
     )
@@ -420,7 +424,7 @@ def export_resume(body, resume_id):
 def download_export(export_id):
     """Download an export; only its owner can."""
     with session_scope() as s:
-        row = get_scoped(s, Export, export_id, "export")
+        row = get_scoped(s, Export, export_id, "export", current_principal())
     gone = ApiError(404, "EXPORT_NOT_FOUND", "The exported file is no longer available")
     if row.path.startswith(EXPORT_BLOB):  # in the blob store, wherever the worker ran
         try:

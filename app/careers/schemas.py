@@ -16,9 +16,8 @@ from app.careers.kinds import (
     TailorParams,
     sources_field,
 )
-from app.http import Schema
+from app.core.schema import Schema, field_properties
 from app.models.careers import APPLICATION_STATUSES
-from app.openapi import field_properties
 
 REMOTE_PREFERENCES = ("remote", "hybrid", "onsite", "any")
 

@@ -12,6 +12,9 @@ may act on it:
 route's ``@require`` answers 401), and beside a user's own token it may only repeat that
 user's id. A uid that is not a UUID is a 400; a uid other than the acting user's is a 403;
 a profile of another org is simply not found (404), as for every tenant record.
+
+This module reads the request; the rule itself, without a request, is
+``app.dining.domain.acting`` (task authorization uses it too).
 """
 
 from __future__ import annotations
@@ -19,14 +22,13 @@ from __future__ import annotations
 import uuid
 
 from flask import request
-from sqlalchemy import select
 
-from app.http import ApiError, not_found
-from app.models.dining import DiningUser
-from app.platform.auth import Principal, current_principal
+from app.core.errors import ApiError
+from app.core.principal import Principal
+from app.dining.domain.acting import SERVICE_SCOPE, is_service
+from app.platform.auth import current_principal
 
 USER_HEADER = "X-User-ID"
-SERVICE_SCOPE = "service"
 
 # For the OpenAPI document of user-facing routes: `@blp.doc(parameters=[USER_ID_PARAMETER])`.
 USER_ID_PARAMETER = {
@@ -79,10 +81,6 @@ def parse_uid(value: str | None, field: str = "uid") -> str:
         ) from None
 
 
-def is_service(principal: Principal) -> bool:
-    return principal.kind == "api_key" and SERVICE_SCOPE in principal.scopes
-
-
 def acting_uid(
     path_uid: str | None = None,
     principal: Principal | None = None,
@@ -132,31 +130,3 @@ def acting_uid(
     if path is not None and path != acting:
         raise ApiError(403, "FORBIDDEN", "The uid in the path is not the acting user")
     return acting
-
-
-def may_act_for(principal: Principal, uid: str) -> bool:
-    """The rule without a request (task authorization): a service key acts for any uid of
-    its org, anyone else only for their own user id."""
-    if is_service(principal):
-        return True
-    if principal.kind == "api_key" or not principal.user_id:
-        return False
-    try:
-        return str(uuid.UUID(principal.user_id)) == str(uuid.UUID(uid))
-    except ValueError:
-        return False
-
-
-def find_profile(session, uid: str, principal: Principal | None = None) -> DiningUser | None:
-    principal = principal or current_principal()
-    return session.scalar(
-        select(DiningUser).where(DiningUser.org_id == principal.org_id, DiningUser.uid == uid)
-    )
-
-
-def get_profile(session, uid: str, principal: Principal | None = None) -> DiningUser:
-    """The org's profile for ``uid``, or 404 ``USER_NOT_FOUND`` (also for another org's)."""
-    row = find_profile(session, uid, principal)
-    if row is None:
-        raise not_found("user")
-    return row

@@ -25,11 +25,13 @@ from flask import Response, stream_with_context
 from marshmallow import validate
 
 from app import events
+from app.core.schema import Schema
 from app.db import session_scope
 from app.dining import kinds
-from app.dining.access import CHAT_USER_ID_PARAMETER, acting_uid, get_profile
+from app.dining.access import CHAT_USER_ID_PARAMETER, acting_uid
 from app.dining.blueprint import blp
-from app.http import ErrorEnvelopeSchema, Schema
+from app.dining.domain.acting import get_profile
+from app.http import ErrorEnvelopeSchema
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.hub import Follower, Listener, hub
@@ -155,7 +157,7 @@ def chat(body):
     uid = acting_uid(header_required=True)
     principal = current_principal()
     with session_scope() as s:
-        user_id = get_profile(s, uid).id
+        user_id = get_profile(s, uid, current_principal()).id
     history = body["conversation_history"][-kinds.HISTORY_KEPT :]
     task = task_service.enqueue_internal(
         principal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema
 from app.platform.kinds import TaskKind, register
 
 # --- feeds, expand and chat (internal: their routes authorize and enqueue them) -------------
@@ -133,17 +133,17 @@ class SummaryParams(Schema):
 
 
 def _upload_exists(principal, params) -> None:
-    from app.dining import uploads
-    from app.http import not_found
+    from app.core.errors import NotFound
+    from app.dining.domain import uploads
 
     if not uploads.exists(principal.org_id, params["upload_id"]):
-        raise not_found("upload")
+        raise NotFound("upload")
 
 
 def _may_summarize(principal, params) -> None:
+    from app.core.errors import ApiError
     from app.db import session_scope
-    from app.dining.access import get_profile, may_act_for
-    from app.http import ApiError
+    from app.dining.domain.acting import get_profile, may_act_for
 
     if not may_act_for(principal, params["uid"]):
         raise ApiError(403, "FORBIDDEN", "The uid is not the acting user")

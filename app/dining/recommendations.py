@@ -23,11 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import metrics
+from app.core.errors import ApiError
+from app.core.schema import Schema
 from app.db import session_scope
-from app.dining import guard, kinds
-from app.dining.access import USER_ID_PARAMETER, acting_uid, get_profile, uid_parameters
+from app.dining import kinds
+from app.dining.access import USER_ID_PARAMETER, acting_uid, uid_parameters
 from app.dining.blueprint import blp
-from app.http import ApiError, Schema
+from app.dining.domain import guard
+from app.dining.domain.acting import get_profile
 from app.models.dining import DiningUser, Feed, Restaurant
 from app.platform import task_service
 from app.platform.auth import current_principal, require
@@ -163,7 +166,7 @@ def _run(kind, params: dict):
 
 
 def _load_user(s, uid: str) -> DiningUser:
-    user = get_profile(s, uid)
+    user = get_profile(s, uid, current_principal())
     _ = user.allergies  # loaded while the session is open
     return user
 

@@ -11,19 +11,22 @@ from flask.views import MethodView
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.core.errors import ApiError
+from app.core.scoping import scoped
 from app.db import session_scope
-from app.dining import kinds, uploads
+from app.dining import kinds
 from app.dining.blueprint import blp
+from app.dining.domain import uploads
 from app.dining.schemas import (
     DiningImportRequestSchema,
     DiningRestaurantDetailSchema,
     DiningRestaurantQuerySchema,
     DiningRestaurantSchema,
 )
-from app.http import ApiError, paginate
+from app.http import paginate
 from app.models.dining import Restaurant
 from app.platform import task_service
-from app.platform.auth import current_principal, require, scoped
+from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
 
 _MULTIPART = {
@@ -133,7 +136,7 @@ class Restaurants(MethodView):
     def get(self, query, pagination_parameters):
         """The org's restaurants by name; filter by cuisine, price ($…$$$$ or 1…4), area
         (area or city) and q (words in the name or description)."""
-        stmt = scoped(select(Restaurant), Restaurant)
+        stmt = scoped(select(Restaurant), Restaurant, current_principal())
         if query.get("cuisine"):
             stmt = stmt.where(_cuisine_clause(query["cuisine"]))
         if query.get("price"):
@@ -154,7 +157,9 @@ class Restaurants(MethodView):
 def get_restaurant(restaurant_id):
     """One restaurant with its menu (by id, or by its external id in the catalog)."""
     with session_scope() as s:
-        stmt = scoped(select(Restaurant), Restaurant).options(selectinload(Restaurant.menu_items))
+        stmt = scoped(select(Restaurant), Restaurant, current_principal()).options(
+            selectinload(Restaurant.menu_items)
+        )
         ref = restaurant_id[:100]
         try:
             uuid.UUID(ref)

@@ -7,8 +7,9 @@ import json
 import marshmallow as ma
 from marshmallow import INCLUDE, validate
 
-from app.dining import allergens
-from app.dining.prefs import (
+from app.core.schema import Schema
+from app.dining.domain import allergens
+from app.dining.domain.prefs import (
     DIETARY,
     LIST_KEYS,
     MAX_CUISINES,
@@ -16,7 +17,6 @@ from app.dining.prefs import (
     PRICE_TIERS,
     normalize_dietary,
 )
-from app.http import Schema
 from app.models.dining import INTERACTION_KINDS, RATING_SCALES, SEVERITIES
 
 Str = ma.fields.String

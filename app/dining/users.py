@@ -15,19 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.config import get_settings
+from app.core.errors import ApiError
 from app.db import session_scope
 from app.dining import kinds
-from app.dining.access import (
-    BAD_UID,
-    USER_ID_PARAMETER,
-    acting_uid,
-    find_profile,
-    get_profile,
-    uid_parameters,
-)
+from app.dining.access import BAD_UID, USER_ID_PARAMETER, acting_uid, uid_parameters
 from app.dining.blueprint import blp
-from app.dining.prefs import deep_merge, dietary_flags
-from app.dining.profiles import (
+from app.dining.domain.acting import find_profile, get_profile
+from app.dining.domain.prefs import deep_merge, dietary_flags
+from app.dining.domain.profiles import (
     allergies_dict,
     drop_feeds,
     profile_dict,
@@ -49,7 +44,7 @@ from app.dining.schemas import (
     DiningUserCreatedSchema,
     DiningUserCreateSchema,
 )
-from app.http import ApiError, ErrorEnvelopeSchema, paginate
+from app.http import ErrorEnvelopeSchema, paginate
 from app.models.dining import DiningUser, Interaction, Restaurant
 from app.platform import task_service
 from app.platform.auth import current_principal, require
@@ -101,7 +96,7 @@ class UserById(MethodView):
         uid = acting_uid(uid)
         org_id = current_principal().org_id
         with session_scope() as s:
-            if find_profile(s, uid) is not None:
+            if find_profile(s, uid, current_principal()) is not None:
                 return {"uid": uid, "created": False}, 200
         try:
             with session_scope() as s:
@@ -126,7 +121,7 @@ class UserById(MethodView):
         """Delete the profile with its allergies, interactions, cached feeds and chat."""
         uid = acting_uid(uid)
         with session_scope() as s:
-            s.delete(get_profile(s, uid))
+            s.delete(get_profile(s, uid, current_principal()))
         return None
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.models.base import Base, IdMixin, UTCDateTime, utcnow
-from app.recruiting import identity
+from app.recruiting.domain import identity
 
 JOB_STATUSES = ("draft", "open", "on_hold", "closed", "filled")
 EMPLOYMENT_TYPES = ("Full-time", "Part-time", "Contract", "Temporary", "Internship")

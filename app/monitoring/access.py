@@ -23,10 +23,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
+from app.core.errors import ApiError, NotFound
+from app.core.principal import Principal
 from app.db import session_scope
-from app.http import ApiError, not_found
 from app.models import Org
-from app.platform.auth import Principal, authenticate, credential_from_request
+from app.platform.auth import authenticate, credential_from_request
 
 LEVELS = ("anonymous", "member", "admin")
 SLUG_MAX = 80
@@ -62,7 +63,7 @@ def org_by_slug(slug: str) -> Org:
     with session_scope() as s:
         org = s.scalar(select(Org).where(Org.slug == slug.lower()))
     if org is None:
-        raise not_found("org")
+        raise NotFound("org")
     return org
 
 
@@ -104,7 +105,7 @@ def ensure_slug(org_id: str) -> str:
     with session_scope() as s:
         org = s.get(Org, org_id)
         if org is None:
-            raise not_found("org")
+            raise NotFound("org")
         if org.slug:
             return org.slug
         name, key = slugify(org.name), org.id.replace("-", "")

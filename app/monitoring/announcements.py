@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
+from app.core.errors import NotFound
+from app.core.scoping import get_scoped
 from app.db import session_scope
-from app.http import not_found
 from app.models import User
 from app.models.monitoring import Announcement
 from app.monitoring.access import reader
@@ -26,7 +27,7 @@ from app.monitoring.status_schemas import (
     AnnouncementSchema,
     AnnouncementWriteSchema,
 )
-from app.platform.auth import current_principal, get_scoped, require
+from app.platform.auth import current_principal, require
 
 
 def announcement_json(row: Announcement) -> dict:
@@ -128,7 +129,7 @@ class AnnouncementById(MethodView):
         with session_scope() as s:
             row = s.scalar(stmt)
             if row is None:
-                raise not_found("announcement")
+                raise NotFound("announcement")
             return announcement_json(row)
 
     @require("admin")
@@ -137,7 +138,7 @@ class AnnouncementById(MethodView):
     def put(self, body, announcement_id):
         """Replace an announcement (admin); `createdBy` and `createdAt` are kept."""
         with session_scope() as s:
-            row = get_scoped(s, Announcement, announcement_id, "announcement")
+            row = get_scoped(s, Announcement, announcement_id, "announcement", current_principal())
             for key, value in _fields(body).items():
                 setattr(row, key, value)
             row.updated_at = datetime.now(UTC)
@@ -149,5 +150,7 @@ class AnnouncementById(MethodView):
     def delete(self, announcement_id):
         """Delete an announcement (admin)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Announcement, announcement_id, "announcement"))
+            s.delete(
+                get_scoped(s, Announcement, announcement_id, "announcement", current_principal())
+            )
         return {"status": "deleted"}

@@ -19,7 +19,7 @@ def _plausible_path_ids():
     (and PostgreSQL cannot even compare a NUL), so it is a 404 before any query."""
     from flask import request
 
-    from app.http import ApiError
+    from app.core.errors import ApiError
 
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and ("\x00" in value or len(value) > 200):

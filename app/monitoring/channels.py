@@ -14,10 +14,11 @@ from flask import request
 from flask.views import MethodView
 from sqlalchemy import select
 
+from app.core.errors import ApiError
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ApiError
 from app.models.monitoring import NotificationChannel, NotificationLog
-from app.monitoring import kinds, netguard, targets
+from app.monitoring import kinds, netguard
 from app.monitoring.blueprint import blp, conflict
 from app.monitoring.channel_schemas import (
     ChannelCreateSchema,
@@ -25,10 +26,11 @@ from app.monitoring.channel_schemas import (
     ChannelSchema,
     DeliverySchema,
 )
+from app.monitoring.domain import targets
 from app.monitoring.resources import invalid, page_of
 from app.monitoring.schemas import DeletedSchema
 from app.platform import task_service
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
 
 
@@ -92,7 +94,7 @@ class Channels(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """The org's notification channels (admin)."""
-        stmt = scoped(select(NotificationChannel), NotificationChannel)
+        stmt = scoped(select(NotificationChannel), NotificationChannel, current_principal())
         with session_scope() as s:
             rows = page_of(
                 s,
@@ -133,7 +135,9 @@ class ChannelById(MethodView):
     def get(self, channel_id):
         """One channel (admin)."""
         with session_scope() as s:
-            return channel_json(get_scoped(s, NotificationChannel, channel_id, "channel"))
+            return channel_json(
+                get_scoped(s, NotificationChannel, channel_id, "channel", current_principal())
+            )
 
     @require("admin")
     @blp.arguments(ChannelPatchSchema)
@@ -142,7 +146,7 @@ class ChannelById(MethodView):
     def patch(self, body, channel_id):
         """Change a channel (admin); `rotateSecret` issues a new signing secret."""
         with session_scope() as s:
-            row = get_scoped(s, NotificationChannel, channel_id, "channel")
+            row = get_scoped(s, NotificationChannel, channel_id, "channel", current_principal())
             if "url" in body or "to" in body:
                 row.config = _config(row.type, body, row.config)
             for key, column in (
@@ -163,7 +167,7 @@ class ChannelById(MethodView):
     def delete(self, channel_id):
         """Delete a channel and its delivery log (admin)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, NotificationChannel, channel_id, "channel"))
+            s.delete(get_scoped(s, NotificationChannel, channel_id, "channel", current_principal()))
         return {"status": "deleted"}
 
 
@@ -189,7 +193,7 @@ def test_channel(channel_id):
 def channel_deliveries(channel_id, pagination_parameters):
     """The channel's delivery log, newest first (admin)."""
     with session_scope() as s:
-        row = get_scoped(s, NotificationChannel, channel_id, "channel")
+        row = get_scoped(s, NotificationChannel, channel_id, "channel", current_principal())
         stmt = select(NotificationLog).where(NotificationLog.channel_id == row.id)
         logs = page_of(
             s,

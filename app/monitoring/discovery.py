@@ -15,19 +15,21 @@ from flask import request
 from flask.views import MethodView
 from sqlalchemy import func, select
 
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
 from app.models.monitoring import DiscoveredResource, DiscoveryRule, Resource
-from app.monitoring import kinds, netguard, targets
+from app.monitoring import kinds, netguard
 from app.monitoring.blueprint import blp
 from app.monitoring.discovery_schemas import (
     RuleCreateSchema,
     RulePatchSchema,
     RuleSchema,
 )
+from app.monitoring.domain import targets
 from app.monitoring.resources import invalid, known_groups, page_of
 from app.monitoring.schemas import DeletedSchema
 from app.platform import task_service
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
 
 COLUMNS = {  # request field → model attribute
@@ -106,7 +108,7 @@ class Rules(MethodView):
         with session_scope() as s:
             rows = page_of(
                 s,
-                scoped(select(DiscoveryRule), DiscoveryRule),
+                scoped(select(DiscoveryRule), DiscoveryRule, current_principal()),
                 pagination_parameters,
                 DiscoveryRule.created_at,
                 DiscoveryRule.id,
@@ -144,7 +146,9 @@ class RuleById(MethodView):
     def get(self, rule_id):
         """One discovery rule (admin)."""
         with session_scope() as s:
-            return _one(s, get_scoped(s, DiscoveryRule, rule_id, "discovery rule"))
+            return _one(
+                s, get_scoped(s, DiscoveryRule, rule_id, "discovery rule", current_principal())
+            )
 
     @require("admin")
     @blp.arguments(RulePatchSchema)
@@ -156,7 +160,7 @@ class RuleById(MethodView):
         if "namespace" in body:
             body["namespace"] = check_namespace(body["namespace"])
         with session_scope() as s:
-            row = get_scoped(s, DiscoveryRule, rule_id, "discovery rule")
+            row = get_scoped(s, DiscoveryRule, rule_id, "discovery rule", current_principal())
             if "groupIds" in body:
                 body["groupIds"] = known_groups(s, principal.org_id, body["groupIds"])
             for key, value in body.items():
@@ -174,7 +178,7 @@ class RuleById(MethodView):
         """Delete a rule (admin). The monitors it created stay, as ordinary resources, with
         their history."""
         with session_scope() as s:
-            s.delete(get_scoped(s, DiscoveryRule, rule_id, "discovery rule"))
+            s.delete(get_scoped(s, DiscoveryRule, rule_id, "discovery rule", current_principal()))
         return {"status": "deleted"}
 
 
@@ -184,8 +188,8 @@ class RuleById(MethodView):
 def run_rule(rule_id):
     """Run a rule now, as a tracked task (`monitoring.discover` on the probes queue); the
     result counts the monitors created, updated, deactivated and brought back."""
-    with session_scope() as s:
-        get_scoped(s, DiscoveryRule, rule_id, "discovery rule")  # a 404 before the task's checks
+    with session_scope() as s:  # a 404 before the task's checks
+        get_scoped(s, DiscoveryRule, rule_id, "discovery rule", current_principal())
     task, _ = task_service.submit(
         current_principal(),
         kinds.DISCOVER.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema
 from app.monitoring.schemas import (
     _PORT,
     ID,

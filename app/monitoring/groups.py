@@ -6,14 +6,15 @@ from flask.views import MethodView
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import ApiError
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ApiError
 from app.models.monitoring import Group, Resource, resource_groups
 from app.monitoring.blueprint import blp, conflict
 from app.monitoring.resources import page_of, unknown_records
 from app.monitoring.schemas import DeletedSchema
 from app.monitoring.status_schemas import GroupCreateSchema, GroupPatchSchema, GroupSchema
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 
 
 def _conflict(name: str) -> ApiError:
@@ -82,7 +83,12 @@ class Groups(MethodView):
     def get(self, pagination_parameters):
         """The org's groups with their visibility and members (members of the org)."""
         with session_scope() as s:
-            rows = page_of(s, scoped(select(Group), Group), pagination_parameters, Group.id)
+            rows = page_of(
+                s,
+                scoped(select(Group), Group, current_principal()),
+                pagination_parameters,
+                Group.id,
+            )
             members = _members(s, [g.id for g in rows])
             return [group_json(g, members[g.id]) for g in rows]
 
@@ -116,7 +122,7 @@ class GroupById(MethodView):
     def get(self, group_id):
         """One group."""
         with session_scope() as s:
-            row = get_scoped(s, Group, group_id, "group")
+            row = get_scoped(s, Group, group_id, "group", current_principal())
             return group_json(row, _members(s, [row.id])[row.id])
 
     @require("admin")
@@ -128,7 +134,7 @@ class GroupById(MethodView):
         principal = current_principal()
         try:
             with session_scope() as s:
-                row = get_scoped(s, Group, group_id, "group")
+                row = get_scoped(s, Group, group_id, "group", current_principal())
                 if "name" in body and _name_taken(s, principal.org_id, body["name"], row.id):
                     raise _conflict(body["name"])
                 if "resourceIds" in body:
@@ -147,5 +153,5 @@ class GroupById(MethodView):
     def delete(self, group_id):
         """Delete a group (admin); its resources stay, without it."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Group, group_id, "group"))
+            s.delete(get_scoped(s, Group, group_id, "group", current_principal()))
         return {"status": "deleted"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.core.schema import Schema
+from app.core.scoping import get_scoped
 from app.db import session_scope
-from app.http import Schema
-from app.platform.auth import get_scoped
 from app.platform.kinds import TaskKind, register
 
 

@@ -1,4 +1,4 @@
-"""Create-time network check: the address rule of :mod:`app.monitoring.targets`, applied to
+"""Create-time network check: the address rule of :mod:`app.monitoring.domain.targets`, applied to
 what a name resolves to now.
 
 The probes apply the rule again on every connection (names move); this check only gives a
@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
 from app.config import get_settings
-from app.monitoring import targets
+from app.monitoring.domain import targets
 
 RESOLVE_TIMEOUT = 2.0
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kairos-resolve")

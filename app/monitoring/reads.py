@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.http import ApiError, not_found
+from app.core.errors import ApiError, NotFound
 from app.models.monitoring import Resource
 from app.monitoring import uptime, visibility
 from app.monitoring.access import Reader
@@ -28,7 +28,7 @@ def readable_resource(session, resource_id: str, rd: Reader, allowed) -> Resourc
     hidden resource exists is itself not public)."""
     row = session.scalar(readable_stmt(rd, allowed).where(Resource.id == resource_id))
     if row is None:
-        raise not_found("resource")
+        raise NotFound("resource")
     return row
 
 

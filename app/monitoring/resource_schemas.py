@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema, field_properties
 from app.models.monitoring import (
     CHECK_STATUSES,
     CURRENT_STATUSES,
@@ -26,7 +26,6 @@ from app.monitoring.schemas import (
     org_field,
     target_property,
 )
-from app.openapi import field_properties
 
 
 class GroupRefSchema(Schema):

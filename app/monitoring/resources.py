@@ -8,12 +8,14 @@ from flask import request
 from flask.views import MethodView
 from sqlalchemy import delete, func, insert, select
 
+from app.core.errors import ApiError, NotFound
+from app.core.scoping import get_scoped
 from app.db import session_scope
-from app.http import ApiError, not_found
 from app.models.monitoring import Check, Group, Resource, Rollup, resource_groups
-from app.monitoring import kinds, netguard, reads, targets, uptime
+from app.monitoring import kinds, netguard, reads, uptime
 from app.monitoring.access import ensure_slug, reader
 from app.monitoring.blueprint import blp, conflict, org_named, public_read
+from app.monitoring.domain import targets
 from app.monitoring.resource_schemas import (
     CheckSchema,
     HistoryQuerySchema,
@@ -27,7 +29,7 @@ from app.monitoring.resource_schemas import (
 )
 from app.monitoring.schemas import DeletedSchema, ReadQuerySchema
 from app.platform import task_service
-from app.platform.auth import current_principal, get_scoped, require
+from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,7 +53,7 @@ def invalid(field: str, message: str) -> ApiError:
 def unknown_records(what: str, field: str, missing: list[str]) -> ApiError:
     """The platform's rule for a referenced record that is unknown or another org's: a 404
     (``GROUP_NOT_FOUND``…), naming the field that referenced it (docs/contract.md)."""
-    error = not_found(what)
+    error = NotFound(what)
     error.errors = {field: [f"Unknown {what}: {', '.join(missing[:20])}"]}
     return error
 
@@ -200,7 +202,7 @@ class ResourceById(MethodView):
         """Change a resource (admin); a new target is checked like a new resource's."""
         principal = current_principal()
         with session_scope() as s:
-            row = get_scoped(s, Resource, resource_id, "resource")
+            row = get_scoped(s, Resource, resource_id, "resource", current_principal())
             if "resourceType" in body or "target" in body:
                 kind = body.get("resourceType", row.resource_type)
                 stored = "resourceType" not in body or "target" not in body
@@ -220,7 +222,7 @@ class ResourceById(MethodView):
     def delete(self, resource_id):
         """Delete a resource with its whole history (admin)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Resource, resource_id, "resource"))
+            s.delete(get_scoped(s, Resource, resource_id, "resource", current_principal()))
         return {"status": "deleted"}
 
 
@@ -232,7 +234,7 @@ def put_resource_groups(body, resource_id):
     """Replace the groups a resource belongs to (admin); an empty list ungroups it."""
     principal = current_principal()
     with session_scope() as s:
-        row = get_scoped(s, Resource, resource_id, "resource")
+        row = get_scoped(s, Resource, resource_id, "resource", current_principal())
         set_groups(s, row.id, known_groups(s, principal.org_id, body["groupIds"]))
         row.updated_at = datetime.now(UTC)
         s.flush()

@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
-from app.openapi import field_properties
+from app.core.schema import Schema, field_properties
 
 ID = validate.Length(min=1, max=36)
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
@@ -85,10 +84,11 @@ class DeletedSchema(Schema):
     status = ma.fields.String(metadata={"example": "deleted"})
 
 
-# What each resourceType's target looks like, as the document states it (app.monitoring.targets
-# holds the rule itself). Stated for host *names*: an address literal, localhost or a name that
-# resolves to a non-public address is refused (400 naming `target`) by the address rule, which
-# a pattern cannot carry. Kept in step with targets.parse_http / parse_tcp / parse_image.
+# What each resourceType's target looks like, as the document states it
+# (app.monitoring.domain.targets holds the rule itself). Stated for host *names*: an address
+# literal, localhost or a name that resolves to a non-public address is refused (400 naming
+# `target`) by the address rule, which a pattern cannot carry. Kept in step with
+# targets.parse_http / parse_tcp / parse_image.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 # At most four labels, so a name the pattern admits stays within DNS's 253 characters (the
 # server takes longer names up to that bound too).

@@ -12,8 +12,8 @@ from flask.views import MethodView
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import ApiError
 from app.db import session_scope
-from app.http import ApiError
 from app.models import Org
 from app.models.monitoring import Resource
 from app.monitoring import statuspage, visibility

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema
 from app.models.monitoring import ANNOUNCEMENT_KINDS, VISIBILITIES
 from app.monitoring.schemas import ID, SLUG, Input, moment, org_field
 

@@ -12,14 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
+from app.core.errors import ApiError
+from app.core.principal import Principal
+from app.core.schema import Schema
 from app.db import session_scope
-from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema
+from app.http import Blueprint, ErrorEnvelopeSchema
 from app.mail import mail_transport_configured
 from app.models import Membership, Org, User
 from app.models.platform import ROLES
 from app.platform import task_service
 from app.platform.auth import (
-    Principal,
     check_password,
     credential_from_request,
     current_principal,

@@ -8,11 +8,14 @@ import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import select
 
+from app.core.errors import ApiError
+from app.core.schema import Schema
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ApiError, Blueprint, Schema
+from app.http import Blueprint
 from app.models import ApiKey
 from app.models.platform import ROLES
-from app.platform.auth import current_principal, get_scoped, new_api_key, require, scoped
+from app.platform.auth import current_principal, new_api_key, require
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/v1", description="API keys")
 
@@ -47,7 +50,9 @@ class ApiKeys(MethodView):
     def get(self):
         """The org's API keys (never the keys themselves)."""
         with session_scope() as s:
-            stmt = scoped(select(ApiKey), ApiKey).order_by(ApiKey.created_at.desc())
+            stmt = scoped(select(ApiKey), ApiKey, current_principal()).order_by(
+                ApiKey.created_at.desc()
+            )
             return s.scalars(stmt).all()
 
     @require("admin")
@@ -80,7 +85,7 @@ class ApiKeys(MethodView):
 def revoke_key(key_id):
     """Revoke a key; it stops working at once."""
     with session_scope() as s:
-        row = get_scoped(s, ApiKey, key_id, "api key")
+        row = get_scoped(s, ApiKey, key_id, "api key", current_principal())
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
         return row

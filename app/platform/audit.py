@@ -6,9 +6,12 @@ from __future__ import annotations
 import marshmallow as ma
 from sqlalchemy import select
 
-from app.http import Blueprint, Schema, paginate
+from app.core.principal import Principal
+from app.core.schema import Schema
+from app.core.scoping import scoped
+from app.http import Blueprint, paginate
 from app.models import AuditEvent
-from app.platform.auth import Principal, current_principal, require, scoped
+from app.platform.auth import current_principal, require
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit trail")
 

@@ -1,11 +1,11 @@
-"""The one auth helper and the one org-scoping helper.
+"""The one auth helper.
 
 A request is authenticated by a JWT access token or an API key, sent as
 ``Authorization: Bearer|ApiKey <token>``, ``X-API-Key``, ``X-Kairos-Key`` or, for a key with the
 ``service`` scope, seed 003's ``X-Service-Token`` (or, for the
 WebSocket feed, as ``?token=``). The result is a :class:`Principal`; every route asks for one
-through :func:`require`, and every query of tenant data goes through :func:`scoped` or
-:func:`get_scoped`, so another org's record is always a 404.
+through :func:`require`. (Org scoping is ``app.core.scoping``; the Principal is
+``app.core.principal``: both Flask-free, so workers use them too.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
@@ -27,8 +26,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
+from app.core.errors import ApiError
+from app.core.principal import Principal
 from app.db import get_engine, session_scope
-from app.http import ApiError, not_found
 from app.models import ApiKey, Membership, Org, RevokedToken, User
 from app.models.platform import ROLES
 from app.openapi import mark_auth
@@ -39,31 +39,6 @@ LOCAL_EMAIL = "local@localhost"
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
-
-
-@dataclass(frozen=True)
-class Principal:
-    kind: str  # "user" | "api_key" | "local"
-    id: str
-    org_id: str
-    role: str
-    user_id: str | None = None
-    scopes: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def of_user(cls, user_id: str, org_id: str, role: str = "member") -> Principal:
-        return cls("user", user_id, org_id, role, user_id)
-
-    @property
-    def caller(self) -> str:
-        return f"{self.kind}:{self.id}"
-
-    def has_role(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
-
-    def has_scope(self, scope: str | None) -> bool:
-        # Users act with all scopes their role allows; keys carry explicit scopes.
-        return scope is None or self.kind != "api_key" or scope in self.scopes
 
 
 def unauthorized(message: str = "Authentication required") -> ApiError:
@@ -315,24 +290,3 @@ def require(role: str = "viewer", scope: str | None = None):
 
 def current_principal() -> Principal:
     return g.principal
-
-
-# --- org scoping ----------------------------------------------------------------------------
-
-
-def scoped(stmt, model, principal: Principal | None = None):
-    """Restrict a select to the caller's org, and to the caller's own records for personal
-    models (``__personal__``: a job seeker's resumes are theirs, not their org's)."""
-    principal = principal or current_principal()
-    stmt = stmt.where(model.org_id == principal.org_id)
-    if getattr(model, "__personal__", False):
-        stmt = stmt.where(model.owner_id == principal.user_id)
-    return stmt
-
-
-def get_scoped(session, model, id_: str, what: str, principal: Principal | None = None):
-    """Fetch one tenant record by id, or raise ``<WHAT>_NOT_FOUND`` (also for other orgs)."""
-    row = session.scalar(scoped(select(model).where(model.id == id_), model, principal))
-    if row is None:
-        raise not_found(what)
-    return row

@@ -21,8 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
+from app.core.errors import ApiError
+from app.core.schema import Schema
 from app.db import session_scope
-from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema
+from app.http import Blueprint, ErrorEnvelopeSchema
 from app.models import CorsOrigin
 from app.origins import ORIGIN_PATTERN, origin_problem
 from app.platform import audit

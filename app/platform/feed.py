@@ -26,10 +26,11 @@ from simple_websocket import ConnectionClosed
 
 from app import events, metrics
 from app.config import get_settings
-from app.http import ApiError
+from app.core.errors import ApiError
+from app.core.principal import Principal
 from app.models.platform import FINISHED_STATES
 from app.platform import task_service
-from app.platform.auth import Principal, authenticate, local_principal, principal_from_token
+from app.platform.auth import authenticate, local_principal, principal_from_token
 from app.platform.hub import Follower, Listener, hub
 
 log = logging.getLogger("kairos.feed")

@@ -9,8 +9,10 @@ from flask import Response
 from sqlalchemy import text
 
 from app import metrics
+from app.core.errors import ApiError
+from app.core.schema import Schema
 from app.db import get_engine
-from app.http import ApiError, Blueprint, Schema
+from app.http import Blueprint
 from app.platform.kinds import QUEUES
 from app.redis_conn import get_redis
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema
 
 QUEUES = ("default", "search", "llm", "matching", "probes", "feeds", "mail")
 

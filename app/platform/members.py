@@ -18,21 +18,17 @@ from flask.views import MethodView
 from sqlalchemy import func, select, update
 
 from app.config import get_settings
+from app.core.errors import ApiError, NotFound
+from app.core.principal import Principal
+from app.core.schema import Schema
+from app.core.scoping import scoped
 from app.db import session_scope
-from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema, not_found, paginate
+from app.http import Blueprint, ErrorEnvelopeSchema, paginate
 from app.models import ApiKey, Invitation, Membership, Org, User
 from app.models.platform import ROLES
 from app.platform import audit, auth_cache, task_service
 from app.platform.accounts import RegisteredSchema, tokens_for, user_json
-from app.platform.auth import (
-    Principal,
-    check_password,
-    current_principal,
-    hash_key,
-    hash_password,
-    require,
-    scoped,
-)
+from app.platform.auth import check_password, current_principal, hash_key, hash_password, require
 from app.platform.kinds import SEND_MAIL
 
 blp = Blueprint(
@@ -105,7 +101,7 @@ def _membership(s, principal: Principal, user_id: str) -> tuple[Membership, User
         .where(Membership.user_id == user_id)
     ).first()
     if row is None:
-        raise not_found("member")
+        raise NotFound("member")
     return row
 
 
@@ -301,7 +297,7 @@ def revoke_invitation(invitation_id):
             scoped(select(Invitation), Invitation, principal).where(Invitation.id == invitation_id)
         )
         if row is None:
-            raise not_found("invitation")
+            raise NotFound("invitation")
         if row.accepted_at is not None:
             raise ApiError(409, "CONFLICT", "This invitation was already accepted")
         if row.revoked_at is None:
@@ -328,7 +324,7 @@ def _mail_invitation(principal: Principal, invitation: Invitation, org_name: str
 def _open_invitation(s, token: str) -> Invitation:
     row = s.scalar(select(Invitation).where(Invitation.token_hash == hash_key(token)))
     if row is None or row.revoked_at is not None:
-        raise not_found("invitation")
+        raise NotFound("invitation")
     if row.accepted_at is not None:
         raise ApiError(410, "INVITATION_USED", "This invitation was already accepted")
     if row.expires_at <= datetime.now(UTC):

@@ -8,10 +8,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.config import get_settings
+from app.core.errors import ApiError
+from app.core.principal import Principal
 from app.db import session_scope
-from app.http import ApiError
 from app.models import Org
-from app.platform.auth import Principal
 
 
 def operator_org_id() -> str | None:

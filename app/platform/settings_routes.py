@@ -17,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app import runtime_config
 from app.config import SECRET_KEYS, get_settings
+from app.core.errors import ApiError
+from app.core.schema import Schema
 from app.db import session_scope
-from app.http import ApiError, Blueprint, Schema, paginate
+from app.http import Blueprint, paginate
 from app.models import ConfigVersion
 from app.platform import audit
 from app.platform.auth import current_principal, require

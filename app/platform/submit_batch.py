@@ -34,8 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from app import metrics
 from app.batching import GroupCommit
 from app.config import get_settings
+from app.core.errors import ApiError
 from app.db import get_engine
-from app.http import ApiError
 from app.models import Task
 
 log = logging.getLogger("kairos.tasks")

@@ -10,7 +10,9 @@ from flask import request
 from flask.views import MethodView
 
 from app import events
-from app.http import ApiError, Blueprint, ErrorEnvelopeSchema, Schema, envelope_response, paginate
+from app.core.errors import ApiError
+from app.core.schema import Schema
+from app.http import Blueprint, ErrorEnvelopeSchema, envelope_response, paginate
 from app.models import Task
 from app.models.platform import TASK_STATES
 from app.platform import task_service

@@ -12,18 +12,18 @@ import logging
 from datetime import UTC, datetime
 
 import marshmallow as ma
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import events, metrics
+from app import events, metrics, taskqueue
+from app.core.errors import ApiError, NotFound
+from app.core.principal import Principal
+from app.core.scoping import get_scoped, scoped
 from app.db import get_engine, session_scope
-from app.http import ApiError, not_found
 from app.models import Task
 from app.models.base import new_id
 from app.models.platform import FINISHED_STATES
 from app.platform import submit_batch
-from app.platform.auth import Principal, get_scoped, scoped
 from app.platform.kinds import REGISTRY, TaskKind
 
 log = logging.getLogger("kairos.tasks")
@@ -77,18 +77,17 @@ def submit(
     return _record_and_send(principal, kind, clean, idempotency_key, retried_from)
 
 
-def enqueue_internal(principal: Principal, kind: TaskKind, params: dict, producer=None) -> Task:
+def enqueue_internal(principal: Principal, kind: TaskKind, params: dict) -> Task:
     """Enqueue on behalf of ``principal`` without the public checks: kinds clients may not
-    submit (mail), and work the platform starts itself (beat jobs, from a worker: pass the
-    worker's Celery app as ``producer``)."""
+    submit (mail), and work the platform starts itself (beat jobs, work a worker starts)."""
     clean = _load_params(kind, params)
     if kind.prepare is not None:
         clean = kind.prepare(principal, clean, None)
-    return _record_and_send(principal, kind, clean, None, None, producer)[0]
+    return _record_and_send(principal, kind, clean, None, None)[0]
 
 
 def _record_and_send(
-    principal, kind, clean, idempotency_key, retried_from, producer=None, announced=None
+    principal, kind, clean, idempotency_key, retried_from, announced=None
 ) -> tuple[Task, bool]:
     now = datetime.now(UTC)
     row = {
@@ -119,9 +118,7 @@ def _record_and_send(
     try:
         # Committed and sent together with the submits of this moment (group commit): a
         # plain INSERT, then the publish; a lone submit is written at once.
-        submit_batch.record_and_send(
-            row, producer or current_app.extensions["kairos.celery"], announced
-        )
+        submit_batch.record_and_send(row, taskqueue.producer(), announced)
     except IntegrityError:
         # Lost a race with an identical request carrying the same key.
         existing = _by_idempotency_key(principal, idempotency_key) if idempotency_key else None
@@ -199,7 +196,7 @@ def state_of(principal: Principal, task_id: str) -> str:
     with get_engine().connect() as conn:
         state = conn.execute(stmt).scalar()
     if state is None:
-        raise not_found("task")
+        raise NotFound("task")
     return state
 
 
@@ -229,7 +226,7 @@ def cancel(principal: Principal, task_id: str) -> Task:
         raise ApiError(409, "CONFLICT", "Task finished before it could be cancelled")
     # A running body notices at its next progress report; revoke also tells Flower.
     try:
-        current_app.extensions["kairos.celery"].control.revoke(task.id)
+        taskqueue.producer().control.revoke(task.id)
     except Exception as exc:
         log.warning("revoke_failed", extra={"task_id": task.id, "error": str(exc)})
     events.publish(task.org_id, events.make_event("error", task.id, task.kind, **error))

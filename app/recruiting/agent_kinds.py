@@ -7,10 +7,11 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
+from app.core.errors import NotFound
+from app.core.schema import Schema
 from app.db import session_scope
-from app.http import Schema, not_found
 from app.platform.kinds import TaskKind, register
-from app.recruiting import agent_uploads
+from app.recruiting.domain import agent_uploads
 
 MAX_MESSAGE = 4000
 MAX_PROMPT = 20_000
@@ -82,12 +83,12 @@ def _own_conversation(principal, params: dict) -> None:
             )
         )
     if found is None:
-        raise not_found("conversation")
+        raise NotFound("conversation")
 
 
 def _own_upload(principal, params: dict) -> None:
     if not agent_uploads.exists(principal.org_id, params["upload_id"]):
-        raise not_found("upload")
+        raise NotFound("upload")
 
 
 AGENT_CHAT = register(

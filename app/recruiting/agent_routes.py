@@ -14,14 +14,14 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from app.config import get_settings
+from app.core.errors import ApiError, NotFound
 from app.db import session_scope
-from app.http import ApiError, not_found
 from app.models.recruiting import Conversation, ConversationMessage
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.feed import wait_for_end
 from app.platform.task_routes import MAX_WAIT, TaskSchema
-from app.recruiting import agent_kinds, agent_uploads
+from app.recruiting import agent_kinds
 from app.recruiting.agent_schemas import (
     AgentChatRequestSchema,
     ConversationDetailSchema,
@@ -33,6 +33,7 @@ from app.recruiting.agent_schemas import (
     ResumeFormSchema,
 )
 from app.recruiting.blueprint import blp
+from app.recruiting.domain import agent_uploads
 
 _WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
 _FINISHED = ("succeeded", "failed", "cancelled")
@@ -223,7 +224,7 @@ class ConversationById(MethodView):
                 )
             )
             if row is None:
-                raise not_found("conversation")
+                raise NotFound("conversation")
             messages = s.scalars(
                 select(ConversationMessage)
                 .where(ConversationMessage.conversation_id == row.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema
 from app.recruiting.agent_kinds import MAX_NOTES, AgentChatParams, JobFromPromptParams
 
 

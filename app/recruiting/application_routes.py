@@ -6,11 +6,17 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
 from app.http import ErrorEnvelopeSchema
 from app.models.recruiting import Application, ApplicationEvent, Candidate, Job
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 from app.recruiting.blueprint import blp
+from app.recruiting.domain.changes import (
+    DUPLICATE_APPLICATION,
+    create_application,
+    update_application,
+)
 from app.recruiting.schemas import (
     ApplicationChangeSchema,
     ApplicationInSchema,
@@ -19,13 +25,7 @@ from app.recruiting.schemas import (
     ApplicationPatchSchema,
     ListQuerySchema,
 )
-from app.recruiting.services import (
-    DUPLICATE_APPLICATION,
-    create_application,
-    page_of,
-    record_id,
-    update_application,
-)
+from app.recruiting.services import page_of, record_id
 
 
 @blp.route("/applications")
@@ -37,7 +37,7 @@ class Applications(MethodView):
     def get(self, query, pagination_parameters):
         """The org's applications, newest first; filter by `job_id`, `candidate_id`,
         `status` / `status_filter`, `source`."""
-        stmt = scoped(select(Application), Application)
+        stmt = scoped(select(Application), Application, current_principal())
         for field in ("job_id", "candidate_id", "source"):
             if query.get(field) is not None:
                 stmt = stmt.where(getattr(Application, field) == query[field])
@@ -58,8 +58,8 @@ class Applications(MethodView):
         principal = current_principal()
         try:
             with session_scope() as s:
-                get_scoped(s, Job, body["job_id"], "job")
-                get_scoped(s, Candidate, body["candidate_id"], "candidate")
+                get_scoped(s, Job, body["job_id"], "job", current_principal())
+                get_scoped(s, Candidate, body["candidate_id"], "candidate", current_principal())
                 return create_application(s, principal, body)
         except IntegrityError:  # a concurrent request created the same pair first
             raise DUPLICATE_APPLICATION from None
@@ -73,7 +73,11 @@ class ApplicationById(MethodView):
         """One application."""
         with session_scope() as s:
             return get_scoped(
-                s, Application, record_id(application_id, "application"), "application"
+                s,
+                Application,
+                record_id(application_id, "application"),
+                "application",
+                current_principal(),
             )
 
     @require("member")
@@ -87,7 +91,11 @@ class ApplicationById(MethodView):
         are kept in the history."""
         with session_scope() as s:
             app = get_scoped(
-                s, Application, record_id(application_id, "application"), "application"
+                s,
+                Application,
+                record_id(application_id, "application"),
+                "application",
+                current_principal(),
             )
             update_application(s, current_principal(), app, body)
             s.flush()
@@ -99,7 +107,13 @@ class ApplicationById(MethodView):
         """Remove an application and its history."""
         with session_scope() as s:
             s.delete(
-                get_scoped(s, Application, record_id(application_id, "application"), "application")
+                get_scoped(
+                    s,
+                    Application,
+                    record_id(application_id, "application"),
+                    "application",
+                    current_principal(),
+                )
             )
 
 
@@ -114,7 +128,11 @@ class ApplicationHistory(MethodView):
         `{field: [before, after]}`, who (`user:<id>` / `api_key:<id>`) and when."""
         with session_scope() as s:
             app = get_scoped(
-                s, Application, record_id(application_id, "application"), "application"
+                s,
+                Application,
+                record_id(application_id, "application"),
+                "application",
+                current_principal(),
             )
         stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
         return page_of(stmt, pagination_parameters, query, ApplicationEvent.id)

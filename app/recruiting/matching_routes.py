@@ -10,11 +10,13 @@ from flask.views import MethodView
 from marshmallow import validate
 from sqlalchemy import select
 
+from app.core.errors import ApiError
+from app.core.schema import Schema
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ApiError, Schema
 from app.models.recruiting import MatchLog
 from app.platform import task_service
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 from app.platform.feed import wait_for_end
 from app.platform.task_routes import MAX_WAIT, TaskSchema
 from app.recruiting.blueprint import blp
@@ -111,7 +113,7 @@ class MatchLogs(MethodView):
     def get(self, query, pagination_parameters):
         """Every matching run of the org, newest first: who asked, when, direction, inputs,
         strategy and the scores; filter by `direction`, `job_id`, `candidate_id`, `strategy`."""
-        stmt = scoped(select(MatchLog), MatchLog)
+        stmt = scoped(select(MatchLog), MatchLog, current_principal())
         for field in ("direction", "job_id", "candidate_id", "strategy"):
             if query.get(field) is not None:
                 stmt = stmt.where(getattr(MatchLog, field) == query[field])
@@ -125,4 +127,6 @@ class MatchLogById(MethodView):
     def get(self, log_id):
         """One matching run."""
         with session_scope() as s:
-            return get_scoped(s, MatchLog, record_id(log_id, "match log"), "match log")
+            return get_scoped(
+                s, MatchLog, record_id(log_id, "match log"), "match log", current_principal()
+            )

@@ -11,11 +11,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
 from app.models.recruiting import Candidate, Job
-from app.platform.auth import current_principal, get_scoped, require, scoped
+from app.platform.auth import current_principal, require
 from app.recruiting.blueprint import blp
-from app.recruiting.duplicates import duplicates_of
+from app.recruiting.domain.changes import apply_changes, order_salary
+from app.recruiting.domain.duplicates import duplicates_of
 from app.recruiting.schemas import (
     CandidateCreateSchema,
     CandidatePatchSchema,
@@ -27,7 +29,7 @@ from app.recruiting.schemas import (
     JobOutSchema,
     JobPatchSchema,
 )
-from app.recruiting.services import apply_changes, order_salary, page_of, record_id, words_in
+from app.recruiting.services import page_of, record_id, words_in
 
 __all__ = ["blp"]
 
@@ -44,7 +46,7 @@ class Jobs(MethodView):
     def get(self, query, pagination_parameters):
         """The org's jobs, newest first; `q` (title words), `status` / `status_filter`,
         `department`, `location`, `is_public`; `page`/`page_size` or the seed's `skip`/`limit`."""
-        stmt = words_in(scoped(select(Job), Job), Job.title, query.get("q"))
+        stmt = words_in(scoped(select(Job), Job, current_principal()), Job.title, query.get("q"))
         status = query.get("status") or query.get("status_filter")
         if status:
             stmt = stmt.where(Job.status == status)
@@ -80,7 +82,7 @@ class JobById(MethodView):
     def get(self, job_id):
         """One job."""
         with session_scope() as s:
-            return get_scoped(s, Job, record_id(job_id, "job"), "job")
+            return get_scoped(s, Job, record_id(job_id, "job"), "job", current_principal())
 
     @require("member")
     @blp.arguments(JobPatchSchema(partial=True))
@@ -88,7 +90,7 @@ class JobById(MethodView):
     def patch(self, body, job_id):
         """Change any subset of a job's fields."""
         with session_scope() as s:
-            job = get_scoped(s, Job, record_id(job_id, "job"), "job")
+            job = get_scoped(s, Job, record_id(job_id, "job"), "job", current_principal())
             apply_changes(job, body)
             order_salary(job)
             s.flush()
@@ -99,7 +101,7 @@ class JobById(MethodView):
     def delete(self, job_id):
         """Delete a job with its applications and their history (admins)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Job, record_id(job_id, "job"), "job"))
+            s.delete(get_scoped(s, Job, record_id(job_id, "job"), "job", current_principal()))
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -114,7 +116,11 @@ class Candidates(MethodView):
     def get(self, query, pagination_parameters):
         """The org's candidates, newest first; `q` (name words), `email`, `current_company`,
         `location`, `source`; `page`/`page_size` or the seed's `skip`/`limit`."""
-        stmt = words_in(scoped(select(Candidate), Candidate), Candidate.full_name, query.get("q"))
+        stmt = words_in(
+            scoped(select(Candidate), Candidate, current_principal()),
+            Candidate.full_name,
+            query.get("q"),
+        )
         if query.get("email"):
             stmt = stmt.where(Candidate.email_key == query["email"].strip().lower())
         for field in ("current_company", "location"):
@@ -147,7 +153,9 @@ class CandidateById(MethodView):
     def get(self, candidate_id):
         """One candidate, with the ids of possible duplicates."""
         with session_scope() as s:
-            candidate = get_scoped(s, Candidate, record_id(candidate_id, "candidate"), "candidate")
+            candidate = get_scoped(
+                s, Candidate, record_id(candidate_id, "candidate"), "candidate", current_principal()
+            )
             candidate.possible_duplicates = duplicates_of(s, candidate)
             return candidate
 
@@ -157,7 +165,9 @@ class CandidateById(MethodView):
     def patch(self, body, candidate_id):
         """Change any subset of a candidate's fields."""
         with session_scope() as s:
-            candidate = get_scoped(s, Candidate, record_id(candidate_id, "candidate"), "candidate")
+            candidate = get_scoped(
+                s, Candidate, record_id(candidate_id, "candidate"), "candidate", current_principal()
+            )
             apply_changes(candidate, body)
             s.flush()
             candidate.possible_duplicates = duplicates_of(s, candidate)
@@ -168,7 +178,15 @@ class CandidateById(MethodView):
     def delete(self, candidate_id):
         """Delete a candidate with their applications and history (admins)."""
         with session_scope() as s:
-            s.delete(get_scoped(s, Candidate, record_id(candidate_id, "candidate"), "candidate"))
+            s.delete(
+                get_scoped(
+                    s,
+                    Candidate,
+                    record_id(candidate_id, "candidate"),
+                    "candidate",
+                    current_principal(),
+                )
+            )
 
 
 # Route modules that register on ``blp``: importing them here makes them part of the API.

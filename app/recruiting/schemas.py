@@ -8,7 +8,7 @@ import re
 import marshmallow as ma
 from marshmallow import validate
 
-from app.http import Schema
+from app.core.schema import Schema
 from app.models.recruiting import (
     APPLICATION_STATUSES,
     EMPLOYMENT_TYPES,

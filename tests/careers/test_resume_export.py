@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from app.careers.rules import detect_format
+from app.careers.domain.rules import detect_format
 from workers.careers.resumes import export as export_module
 from workers.careers.resumes import parse_resume
 from workers.careers.resumes.export import latex_escape, to_latex, to_markdown, to_pdf

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.careers.rules import detect_format
+from app.careers.domain.rules import detect_format
 from workers.careers.resumes import ResumeParseError, parse_resume
 
 FIXTURES = Path(__file__).parent / "fixtures" / "resumes"

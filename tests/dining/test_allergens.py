@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.dining.allergens import (
+from app.dining.domain.allergens import (
     ALLERGEN_SYNONYMS,
     CANONICAL_ALLERGENS,
     EU_ANNEX_II,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.dining import guard
-from app.dining.guard import Allergy
+from app.dining.domain import guard
+from app.dining.domain.guard import Allergy
 
 
 def allergies(**severities) -> list[Allergy]:

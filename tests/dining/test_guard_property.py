@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.dining import allergens, guard
+from app.dining.domain import allergens, guard
 from workers.dining.answer import answer
 from workers.dining.collab import ItemItem
 from workers.dining.ranking import Catalog, Place, Profile, Ranker

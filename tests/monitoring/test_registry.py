@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from app.monitoring.targets import TargetError, parse_image, registry_is_insecure
+from app.monitoring.domain.targets import TargetError, parse_image, registry_is_insecure
 from tests.monitoring.oci_registry import Registry
 from workers.monitoring.net import Policy
 from workers.monitoring.probes import registry as reg

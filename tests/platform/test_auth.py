@@ -362,7 +362,7 @@ def test_login_is_rate_limited_with_a_429_envelope(api, platform):
 
 
 def test_an_unexpected_error_is_a_500_envelope_without_a_stack_trace(platform):
-    from app import create_app
+    from app.web_app import create_app
 
     app = create_app(platform.settings)
 

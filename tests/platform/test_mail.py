@@ -121,7 +121,7 @@ def test_an_invitation_is_accepted_from_its_mailed_link(platform, smtp):
 
 
 def _send(platform, api, subject: str) -> dict:
-    from app.platform.auth import Principal
+    from app.core.principal import Principal
     from app.platform.kinds import SEND_MAIL
     from app.platform.task_service import enqueue_internal
 

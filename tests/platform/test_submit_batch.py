@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import ApiError
 from app.db import session_scope
-from app.http import ApiError
 from app.models import Task
 from app.models.base import new_id
 from app.platform import submit_batch
@@ -52,7 +52,9 @@ def _states(ids: list[str]) -> list[str | None]:
 
 
 def test_a_batch_commits_and_sends_every_row_and_isolates_a_conflicting_one(api, platform):
-    celery = platform.app.extensions["kairos.celery"]
+    from app.taskqueue import producer
+
+    celery = producer()
     taken = _row(api, key="batch-key")
     submit_batch._write([(taken, celery)])
     rows = [_row(api), _row(api, key="batch-key"), _row(api)]  # the middle one conflicts

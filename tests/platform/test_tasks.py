@@ -224,15 +224,14 @@ def test_only_failed_or_cancelled_tasks_can_be_retried(api):
 
 
 def test_broker_down_is_503_and_the_row_is_marked_failed(api, platform):
-    from app.taskqueue import make_celery
+    from app.taskqueue import make_celery, use_producer
 
-    real = platform.app.extensions["kairos.celery"]
-    platform.app.extensions["kairos.celery"] = make_celery("redis://127.0.0.1:1/0")
+    real = use_producer(make_celery("redis://127.0.0.1:1/0"))
     try:
         before = count(Task)
         resp = api.post(TASKS, json={"kind": "platform.diagnostic"})
     finally:
-        platform.app.extensions["kairos.celery"] = real
+        use_producer(real)
     assert resp.status_code == 503
     assert resp.json()["code"] == "BROKER_UNAVAILABLE"
     assert count(Task) == before + 1

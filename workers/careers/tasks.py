@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.careers.rules import EXPORT_BLOB
+from app.careers.domain.rules import EXPORT_BLOB
 from app.config import get_settings
+from app.core.errors import ApiError
+from app.core.principal import Principal
+from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ApiError
 from app.models.base import new_id
 from app.models.careers import (
     Export,
@@ -22,7 +24,6 @@ from app.models.careers import (
     TailoredResume,
 )
 from app.platform import blobs
-from app.platform.auth import Principal, get_scoped, scoped
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
 
@@ -185,7 +186,7 @@ def rerun_saved_searches():
             "sources": saved.sources,
             "saved_search_id": saved.id,
         }
-        enqueue_internal(owner, REGISTRY["careers.search"], params, producer=celery)
+        enqueue_internal(owner, REGISTRY["careers.search"], params)
     return {"enqueued": len(due)}
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from app.dining import guard
+from app.dining.domain import guard
 from workers.dining import detail
 from workers.dining.chat import (
     HISTORY_TURNS,

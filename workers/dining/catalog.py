@@ -25,7 +25,7 @@ from pathlib import Path
 import marshmallow as ma
 from marshmallow import EXCLUDE, validate
 
-from app.dining import allergens
+from app.dining.domain import allergens
 from workers.base import TaskError
 
 MAX_ZIP_ENTRIES = 50

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from app.dining.allergens import normalize, normalize_cuisine
+from app.dining.domain.allergens import normalize, normalize_cuisine
 from workers.dining.ranking import price_tier_of, vibe_of
 
 HISTORY_TURNS = 6

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app import metrics
 from app.db import session_scope
-from app.dining import guard
+from app.dining.domain import guard
 from app.models.dining import DiningUser, Feed, Interaction, MenuItem, Restaurant
 from workers.dining import proximity
 from workers.dining.collab import ItemItem, signal

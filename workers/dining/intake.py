@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from app import metrics
 from app.config import get_settings
 from app.db import session_scope
-from app.dining import uploads
-from app.dining.profiles import profile_dict, summary_template
+from app.dining.domain import uploads
+from app.dining.domain.profiles import profile_dict, summary_template
 from app.models.base import new_id
 from app.models.dining import DiningUser, MenuItem, Restaurant
 from workers import llm

@@ -19,7 +19,7 @@ quality    0.12    rating / 5 (0.5 when unknown)
 A cuisine the user avoids multiplies the score by 0.4; a place the user already liked by 0.85
 (a feed is for discovery) and one they dismissed or rated poorly is left out. Restaurants the
 allergen guard blocks are removed before ranking, and every result is assessed again by the
-guard (``app.dining.guard``), which has the last word.
+guard (``app.dining.domain.guard``), which has the last word.
 
 For a user with a location, the order is the fit times the distance weight of
 :mod:`.proximity` (people mostly eat near where they are; the fit decides among places at a
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.dining import guard
-from app.dining.allergens import normalize_cuisine
-from app.dining.guard import AllergenFacts, Allergy
+from app.dining.domain import guard
+from app.dining.domain.allergens import normalize_cuisine
+from app.dining.domain.guard import AllergenFacts, Allergy
 from workers.dining.collab import ItemItem
 from workers.dining.proximity import DEFAULT as DEFAULT_DECAY
 from workers.dining.proximity import Decay, haversine_km

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from app.monitoring.targets import Namespace
+from app.monitoring.domain.targets import Namespace
 from workers.monitoring.probes.registry import RegistryFailure, Session, _errors, same_origin
 
 PAGE_SIZE = 1000  # asked for; the registry may answer fewer (and say so with Link)

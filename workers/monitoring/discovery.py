@@ -31,7 +31,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models.monitoring import DiscoveredResource, DiscoveryRule, Group, Resource
 from app.models.monitoring import resource_groups as resource_groups_table
-from app.monitoring.targets import Namespace, parse_namespace, registry_is_insecure
+from app.monitoring.domain.targets import Namespace, parse_namespace, registry_is_insecure
 from workers.monitoring import catalog
 from workers.monitoring.net import Policy, ResolveError, blocked_cause, client
 from workers.monitoring.probes.registry import RegistryFailure, Session

@@ -1,7 +1,7 @@
 """Safe outbound connections for probes and webhooks (the SSRF guard at connect time).
 
 A name is resolved once, every address it resolves to is judged by the one address rule
-(``app.monitoring.targets.address_problem``), and the connection goes to the address that was
+(``app.monitoring.domain.targets.address_problem``), and the connection goes to the address that was
 judged: there is no second lookup an attacker's DNS could answer differently. For HTTP this
 is a network backend under httpx: httpx still sends ``Host`` and TLS still sends SNI and
 checks the certificate for the name in the URL, only the socket is opened to the vetted IP.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
-from app.monitoring.targets import address_problem, literal_address
+from app.monitoring.domain.targets import address_problem, literal_address
 
 DNS_TIMEOUT = 5.0
 MAX_BODY_BYTES = 64 * 1024

@@ -200,10 +200,9 @@ def channels_of(org_id: str) -> list:
 
 def mail(channel, body: dict, resource_id: str | None) -> str:
     """Hand an e-mail to the platform's mail task; returns its task id."""
-    from app.platform.auth import Principal
+    from app.core.principal import Principal
     from app.platform.kinds import SEND_MAIL
     from app.platform.task_service import enqueue_internal
-    from workers.celery_app import celery
 
     to = (channel.config or {}).get("to")
     if not to:
@@ -211,7 +210,7 @@ def mail(channel, body: dict, resource_id: str | None) -> str:
     system = Principal("system", "monitoring", channel.org_id, "owner")
     subject = body["text"][:300]
     text = body["text"] + "\n\n" + json.dumps(body, indent=2, default=str) + "\n"
-    task = enqueue_internal(system, SEND_MAIL, {"to": to, "subject": subject, "body": text}, celery)
+    task = enqueue_internal(system, SEND_MAIL, {"to": to, "subject": subject, "body": text})
     log_delivery(channel, resource_id, body["event"], "sent", 1, detail={"mail_task": task.id})
     return task.id
 

@@ -8,9 +8,9 @@ import logging
 from sqlalchemy import String
 
 from app import metrics
+from app.core.principal import Principal
 from app.db import session_scope
 from app.models.recruiting import Candidate, Job
-from app.platform.auth import Principal
 from workers.base import TaskError, TrackedTask
 from workers.celery_app import celery
 
@@ -176,7 +176,7 @@ def job_from_req(self, upload_id, filename, format, notes=None):
 
 @celery.task(base=TrackedTask, bind=True, name="recruiting.candidate_from_resume")
 def candidate_from_resume(self, upload_id, filename, format, notes=None):
-    from app.recruiting.duplicates import duplicates_of
+    from app.recruiting.domain.duplicates import duplicates_of
     from workers.recruiting.agent import replies
     from workers.recruiting.intake.candidate_fields import extract_candidate
 

@@ -8,10 +8,11 @@ import time
 from sqlalchemy import select
 
 from app import metrics
+from app.core.errors import ApiError
+from app.core.principal import Principal
+from app.core.scoping import get_scoped
 from app.db import session_scope
-from app.http import ApiError
 from app.models.recruiting import Candidate, Job, MatchLog
-from app.platform.auth import Principal, get_scoped
 from workers import llm
 from workers.base import TaskError
 from workers.recruiting import matching, matching_llm, store

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.recruiting.identity import fold
+from app.recruiting.domain.identity import fold
 from workers.careers.skills import canonical, find_skills, vocabulary
 
 _WORD = re.compile(r"[a-z][a-z0-9+#]*(?:[.-][a-z0-9+#]+)*")

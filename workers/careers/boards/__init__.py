@@ -21,7 +21,7 @@ from itertools import chain
 
 import httpx
 
-from app.careers.rules import BOARDS, validate_sources
+from app.careers.domain.rules import BOARDS, validate_sources
 from workers.careers.boards import (
     arbeitnow,
     ashby,
@@ -72,7 +72,7 @@ ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in _MODULES}
 
 # The API validates sources with the app core's table of boards; it must name exactly these.
 if {name: a.needs_board for name, a in ADAPTERS.items()} != BOARDS:
-    raise ImportError("app.careers.rules.BOARDS disagrees with the board adapters")
+    raise ImportError("app.careers.domain.rules.BOARDS disagrees with the board adapters")
 # How long past a platform's budget its thread may run before the search stops waiting for it
 # (the budget already bounds each HTTP call; this only guards against the unforeseen).
 _GRACE_S = 2.0

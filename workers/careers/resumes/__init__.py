@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from app.careers.rules import FORMAT_ALIASES
+from app.careers.domain.rules import FORMAT_ALIASES
 from workers.careers.resumes import latex, markdown
 from workers.careers.resumes.builder import ResumeParseError, clean
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from app.monitoring.targets import ImageRef, TargetError, parse_image, registry_is_insecure
+from app.monitoring.domain.targets import ImageRef, TargetError, parse_image, registry_is_insecure
 from workers.monitoring.net import Policy, blocked_cause, client, read_capped
 from workers.monitoring.probes.result import (
     AVAILABLE,

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 
-from app.monitoring.targets import TargetError, parse_tcp
+from app.monitoring.domain.targets import TargetError, parse_tcp
 from workers.monitoring.net import Policy, open_tcp
 from workers.monitoring.probes.result import AVAILABLE, ProbeResult, common_failure, down
 

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable
 
 from app import metrics
+from app.core.principal import Principal
 from app.db import session_scope
-from app.platform.auth import Principal
 from workers.recruiting.agent import conversation as conv
 from workers.recruiting.agent import openai_tools, replies, tools
 from workers.recruiting.agent.parser import Command, describe, parse

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core.principal import Principal
 from app.models.recruiting import Conversation, ConversationMessage
-from app.platform.auth import Principal
 from workers.recruiting.agent.parser import Command
 
 HISTORY = 12  # messages an LLM sees besides the new one

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from app.platform.auth import Principal
+from app.core.principal import Principal
 from workers.recruiting.matching_task import run_match
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from app.http import ApiError
+from app.core.errors import ApiError
+from app.core.principal import Principal
+from app.core.scoping import scoped
 from app.models.recruiting import APPLICATION_STATUSES, JOB_STATUSES, Application, Candidate, Job
-from app.platform.auth import Principal, scoped
 from workers.recruiting.agent import replies
 
 LIST_LIMIT = 20
@@ -214,7 +215,7 @@ def list_applications(
 def move_application(
     ctx: Ctx, candidate_id: int, status: str, job_id: int | None = None
 ) -> Outcome:
-    from app.recruiting.services import update_application
+    from app.recruiting.domain.changes import update_application
 
     if status not in APPLICATION_STATUSES:
         raise Refused(f"status must be one of {', '.join(APPLICATION_STATUSES)}")

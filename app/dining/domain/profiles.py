@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete
 
-from app.dining.prefs import PRICE_TIERS
+from app.dining.domain.prefs import PRICE_TIERS
 from app.models.dining import DiningAllergy, DiningUser, Feed
 
 SEVERITY_RANK = {"mild": 0, "moderate": 1, "severe": 2, "anaphylactic": 3}

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.dining import allergens as vocab
+from app.dining.domain import allergens as vocab
 
 BLOCKING = frozenset({"severe", "anaphylactic"})
 KNOWN_SEVERITIES = ("mild", "moderate", "severe", "anaphylactic")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from app.models.recruiting import Candidate
-from app.recruiting import identity
+from app.recruiting.domain import identity
 
 MAX_REPORTED = 20
 
