@@ -190,3 +190,28 @@ def test_a_worker_process_loads_no_flask():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+# Each of these has one home; importing it through a module that merely uses it would make
+# that module a second place to change (and could pull Flask into a worker).
+HOMES = {
+    "ApiError": "app.core.errors",
+    "NotFound": "app.core.errors",
+    "Schema": "app.core.schema",
+    "Principal": "app.core.principal",
+    "scoped": "app.core.scoping",
+    "get_scoped": "app.core.scoping",
+}
+
+
+def test_the_core_names_are_imported_from_their_one_module():
+    roots = [ROOT / p for p in (*PACKAGES, "tests", "bench", "tools") if (ROOT / p).is_dir()]
+    wrong = []
+    for path in (p for root in roots for p in root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app"):
+                for alias in node.names:
+                    home = HOMES.get(alias.name)
+                    if home and node.module != home:
+                        wrong.append(f"{path.relative_to(ROOT)}: {alias.name} from {node.module}")
+    assert wrong == []
