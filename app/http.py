@@ -149,7 +149,9 @@ def _unhandled(exc: Exception):
             "A service the API depends on is unavailable; try again",
             headers={"Retry-After": RETRY_AFTER_503},
         )
-    log.exception("unhandled_error", extra={"path": request.path, "method": request.method})
+    log.error(
+        "unhandled_error", exc_info=exc, extra={"path": request.path, "method": request.method}
+    )
     return error_response(500, "INTERNAL_ERROR", "Internal server error")
 
 

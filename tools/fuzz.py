@@ -64,7 +64,7 @@ class Platform:
             "KAIROS_BIND": f"127.0.0.1:{self.port}",
             "KAIROS_WEB_WORKERS": "1",
             "KAIROS_WORKER_CONCURRENCY": "2",
-            "KAIROS_LOG_LEVEL": "WARNING",
+            "KAIROS_LOG_LEVEL": "DEBUG",  # every log line of the processes runs
             # The fuzzer sends thousands of requests; a 429 would hide what it is looking for.
             "KAIROS_RATE_LIMIT": "100000000/minute",
             "KAIROS_AUTH_RATE_LIMIT": "100000000/minute",

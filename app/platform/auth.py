@@ -10,6 +10,7 @@ through :func:`require`. (Org scoping is ``app.core.scoping``; the Principal is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request
 from flask_jwt_extended import create_access_token, create_refresh_token
@@ -37,8 +38,6 @@ from app.platform import auth_cache
 API_KEY_PREFIX = "kai_"
 LOCAL_EMAIL = "local@localhost"
 SERVICE_TOKEN_HEADER = "X-Service-Token"
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 
 def unauthorized(message: str = "Authentication required") -> ApiError:
@@ -48,21 +47,41 @@ def unauthorized(message: str = "Authentication required") -> ApiError:
 # --- passwords and keys -------------------------------------------------------------------
 
 
+def password_hasher(env: str) -> PasswordHasher:
+    """argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: 64 MiB, 3 passes)
+    everywhere but ``KAIROS_ENV=test``, where the test suite hashes hundreds of passwords and
+    the cheapest parameters keep it fast. A hash states its own parameters, so either hasher
+    verifies the other's hashes."""
+    if env == "test":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    return password_hasher(get_settings().env)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_hex(8))
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
     if user is None:
         # Spend the same time as a real check, so login does not reveal which e-mails exist.
-        _safe_verify(_DUMMY_HASH, password)
+        _safe_verify(_dummy_hash(), password)
         return False
     return _safe_verify(user.password_hash, password)
 
 
 def _safe_verify(hashed: str, password: str) -> bool:
     try:
-        return _hasher.verify(hashed, password)
+        return _hasher().verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
 import zipfile
 
 import pytest
 from sqlalchemy import func, select
 
 from app.db import session_scope
+from app.logs import JsonFormatter
 from app.models import Blob, Task
 from app.models.dining import MenuItem, Restaurant
 from tests.dining.test_catalog import CATALOG, REFERENCE, uci_files
@@ -66,6 +69,23 @@ def test_a_json_catalog_imports_and_a_second_import_updates_instead_of_duplicati
     assert _blobs(org) == 0  # the failed task deleted its upload  # the upload is cleaned up
     metrics = api.get("/metrics").text
     assert 'kairos_dining_import_rows_total{outcome="failed"}' in metrics
+
+
+def test_the_uci_import_runs_its_log_lines_at_debug_through_the_platform_formatter(api, caplog):
+    # The worker logs at DEBUG here (tests/conftest.py), so every log call of the task runs:
+    # one whose `extra` named a LogRecord attribute ("created") once failed every import.
+    assert logging.getLogger("kairos.dining").isEnabledFor(logging.DEBUG)
+    org = api.user["org_id"]
+    result = _run(api, api.post(IMPORT, files=_multipart(uci_files())))
+    assert (result["created"], result["failed"]) == (3, 1)
+    (record,) = [
+        r
+        for r in caplog.records
+        if r.getMessage() == "dining_import" and getattr(r, "org_id", None) == org
+    ]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "info" and line["org_id"] == org
+    assert (line["rows_created"], line["rows_updated"], line["rows_failed"]) == (3, 0, 1)
 
 
 def test_the_uci_files_as_a_multipart_upload(api):

@@ -84,7 +84,7 @@ class Stack:
             "KAIROS_DATABASE_URL": f"sqlite:///{self.var / 'kairos.db'}",
             "KAIROS_BIND": f"127.0.0.1:{self.port}",
             "KAIROS_WEB_WORKERS": "1",
-            "KAIROS_LOG_LEVEL": "WARNING",
+            "KAIROS_LOG_LEVEL": "DEBUG",  # every log line of the processes runs
             "KAIROS_BROKER_URL": broker_url,
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         }
