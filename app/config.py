@@ -74,6 +74,12 @@ class Settings:
     # INSERT and publish, and how long a write waits for submits already on their way.
     submit_batch_rows: int = 100
     submit_batch_window_us: int = 2000
+    # Seconds between janitor runs (lost messages re-sent, expired rows pruned); how often a
+    # standby beat asks for the lock, and how long the lock outlives a holder that died.
+    # Defaults suit production; the e2e tests set 1-2 s so a takeover is seen at once.
+    janitor_interval: int = 60
+    beat_standby_interval: int = 5
+    beat_lock_ttl: int = 30
     event_stream_maxlen: int = 1000
     event_ttl: int = 24 * 3600
     mail_from: str = "kairos@localhost"
@@ -217,6 +223,8 @@ def validate(values: dict) -> None:
         _check_rate(key, values[key])
     if values["monitoring_default_interval"] < 10:
         raise ConfigError("monitoring_default_interval", "must be at least 10 (seconds)")
+    if values["beat_lock_ttl"] < 3:  # renewed every third of it
+        raise ConfigError("beat_lock_ttl", "must be at least 3 (seconds)")
     if not 1 <= values["dining_feed_limit"] <= 50:
         raise ConfigError("dining_feed_limit", "must be between 1 and 50")
     brokers = ("redis://", "rediss://", "unix://", "amqp://", "amqps://", "pyamqp://")
@@ -243,6 +251,8 @@ def validate(values: dict) -> None:
         "probe_batch_size",
         "recruiting_index_max_orgs",
         "recruiting_journal_days",
+        "janitor_interval",
+        "beat_standby_interval",
     ):
         if values[key] < 1:
             raise ConfigError(key, "must be at least 1")

@@ -6,11 +6,14 @@ from celery.schedules import crontab, schedule
 
 from app.config import get_settings
 
+_JANITOR = float(get_settings().janitor_interval)
+
 SCHEDULE = {
     "platform.janitor": {
         "task": "platform.janitor",
-        "schedule": schedule(60.0),
-        "options": {"queue": "default", "expires": 55},
+        "schedule": schedule(_JANITOR),
+        # A run not started before the next one is due is dropped, not queued behind it.
+        "options": {"queue": "default", "expires": max(1.0, _JANITOR - 5)},
     },
     # Each saved search also keeps its own last run, so a due search runs once per interval
     # even when beat restarts; this only decides how often to look.

@@ -1,8 +1,9 @@
 """A beat scheduler that runs in one place only, however many beat processes are started.
 
 Each beat process tries to hold a Redis lock (SET NX with a TTL, renewed every tick). The
-holder sends the periodic tasks; the others stay idle and take over within ``LOCK_TTL``
-seconds if the holder dies. This is the single-beat guarantee, without a separate daemon.
+holder sends the periodic tasks; the others stay idle and take over within ``beat_lock_ttl``
+seconds (a setting, 30 by default) if the holder dies, or at their next ``beat_standby_interval``
+if it stops gracefully. This is the single-beat guarantee, without a separate daemon.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ import uuid
 from celery.beat import PersistentScheduler
 
 from app import runtime_config
+from app.config import get_settings
 from app.redis_conn import get_redis
 from schedules import SCHEDULE
 
 log = logging.getLogger("kairos.beat")
 
 LOCK_KEY = "kairos:beat:lock"
-LOCK_TTL = 30
-STANDBY_INTERVAL = 5.0
 
 # Renew only if we still hold it; delete only if we still hold it.
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
@@ -43,9 +43,10 @@ class LockedScheduler(PersistentScheduler):
 
     def _hold_lock(self) -> bool:
         client = get_redis()
-        if self.holding and client.eval(_RENEW, 1, LOCK_KEY, self.token, LOCK_TTL):
+        ttl = get_settings().beat_lock_ttl
+        if self.holding and client.eval(_RENEW, 1, LOCK_KEY, self.token, ttl):
             return True
-        acquired = bool(client.set(LOCK_KEY, self.token, nx=True, ex=LOCK_TTL))
+        acquired = bool(client.set(LOCK_KEY, self.token, nx=True, ex=ttl))
         if acquired != self.holding:
             log.info(
                 "beat_lock_acquired" if acquired else "beat_lock_lost", extra={"token": self.token}
@@ -61,9 +62,9 @@ class LockedScheduler(PersistentScheduler):
             log.warning("beat_lock_unavailable", extra={"error": str(exc)})
             holding = False
         if not holding:
-            return STANDBY_INTERVAL
+            return get_settings().beat_standby_interval
         # Never sleep past the lock's renewal point.
-        return min(super().tick(*args, **kwargs), LOCK_TTL / 3)
+        return min(super().tick(*args, **kwargs), get_settings().beat_lock_ttl / 3)
 
     def close(self):
         if self.holding:

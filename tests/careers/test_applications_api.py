@@ -85,6 +85,7 @@ def test_profiles_are_personal(api, other_api):
 # --- jobs ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_jobs_are_listed_filtered_and_paginated(api):
     a = make_job(
         api,

@@ -92,6 +92,7 @@ def test_a_search_naming_no_board_uses_the_saved_ones_else_the_open_boards(api, 
     assert [p["platform"] for p in task["result"]["platforms"]] == ["lever"]
 
 
+@pytest.mark.both_databases
 def test_searching_again_updates_postings_instead_of_duplicating_them(api, boards):
     first = search(api)
     again = search(api)

@@ -3,6 +3,7 @@ revision 0004 (who moved an application) keeps the history recorded before it.""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +11,9 @@ from alembic.migration import MigrationContext
 from app.db import make_engine
 from app.models import Base
 from migrations import upgrade
+
+# Both databases: migrations create what the models describe.
+pytestmark = pytest.mark.both_databases
 
 T0 = "2026-01-01 00:00:00.000000"
 

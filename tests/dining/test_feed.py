@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db import session_scope
@@ -100,6 +101,7 @@ def test_a_missing_feed_is_built_by_a_worker_ranked_and_guarded(service):
         assert (task.kind, task.queue, task.state) == ("dining.build_feed", "feeds", "succeeded")
 
 
+@pytest.mark.both_databases
 def test_the_day_s_feed_is_served_from_cache_until_refreshed(service):
     catalog(service.org_id)
     uid = diner(service)
@@ -192,6 +194,7 @@ def test_a_signed_in_user_reads_only_their_own_feed(api, service):
     assert feed(api, other).status_code == 403
 
 
+@pytest.mark.both_databases
 def test_beat_precomputes_today_s_feeds_for_users_active_in_the_last_30_days(service):
     from workers.dining.tasks import precompute_feeds
 

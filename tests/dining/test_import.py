@@ -16,6 +16,9 @@ from app.models import Blob, Task
 from app.models.dining import MenuItem, Restaurant
 from tests.dining.test_catalog import CATALOG, REFERENCE, uci_files
 
+# Both databases: catalog upserts racing each other, LIKE filters, name ordering.
+pytestmark = pytest.mark.both_databases
+
 IMPORT = "/api/v1/dining/restaurants/import"
 LIST = "/api/v1/dining/restaurants"
 

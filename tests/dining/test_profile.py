@@ -337,6 +337,7 @@ def test_a_viewer_reads_their_own_summary_written_by_the_llm(api, with_llm):
     assert resp.json()["data"]["strategy"] == "llm"
 
 
+@pytest.mark.both_databases
 def test_concurrent_interactions_are_all_counted(api, service, profile):
     from concurrent.futures import ThreadPoolExecutor
 

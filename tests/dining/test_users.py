@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db import session_scope
@@ -21,6 +22,7 @@ def _count(model, **where) -> int:
         return s.scalar(stmt)
 
 
+@pytest.mark.both_databases
 def test_the_backend_creates_a_profile_once_then_finds_it(service):
     uid = new_uid()
     first = service.post(f"{BASE}/{uid}", json={"email": "diner@example.com"})

@@ -85,6 +85,10 @@ class Stack:
             "KAIROS_BIND": f"127.0.0.1:{self.port}",
             "KAIROS_WEB_WORKERS": "1",
             "KAIROS_LOG_LEVEL": "DEBUG",  # every log line of the processes runs
+            # Beat and janitor at test speed: a takeover or a re-send is seen in a second or two.
+            "KAIROS_JANITOR_INTERVAL": "2",
+            "KAIROS_BEAT_STANDBY_INTERVAL": "1",
+            "KAIROS_BEAT_LOCK_TTL": "6",
             "KAIROS_BROKER_URL": broker_url,
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         }

@@ -16,7 +16,7 @@ import requests
 from tests.e2e.stack import RabbitVhost, Stack, children, rabbitmq_answers
 from tests.factories import Feed, is_end_of, register
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_processes")]
 
 
 @pytest.fixture(scope="module", params=["redis", "rabbitmq"])

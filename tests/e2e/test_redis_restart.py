@@ -13,7 +13,7 @@ import requests
 from tests.e2e.stack import Stack
 from tests.factories import Feed, is_end_of, register
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_redis_restart")]
 
 RECOVERY_BUDGET = 120  # seconds: the promise is "within 2 minutes"
 

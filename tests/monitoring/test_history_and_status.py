@@ -7,6 +7,8 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.monitoring.conftest import (
     BASE,
     create_group,
@@ -15,6 +17,9 @@ from tests.monitoring.conftest import (
     record_checks,
     slug_of,
 )
+
+# Both databases: rollup upserts (ON CONFLICT), time bounds, a unique slug.
+pytestmark = pytest.mark.both_databases
 
 
 def test_history_is_newest_first_paginated_and_bounded_by_time(api):

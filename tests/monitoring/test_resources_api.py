@@ -245,6 +245,7 @@ def test_check_now_enqueues_a_tracked_probe_task(api):
     assert resp.headers["Location"] == f"/api/v1/tasks/{task['id']}"
 
 
+@pytest.mark.both_databases
 def test_list_filters_and_paginates(api):
     for i in range(3):
         create_resource(api, name=f"web-{i}")
@@ -259,6 +260,7 @@ def test_list_filters_and_paginates(api):
     assert resp.status_code == 400
 
 
+@pytest.mark.both_databases
 def test_text_the_database_cannot_hold_is_refused_not_crashed_on(api):
     before = resources_count()
     body = {"name": "a\x00b", "resourceType": "HTTP", "target": "https://93.184.215.14/"}

@@ -26,6 +26,9 @@ from tests.monitoring.servers import TargetServer, TcpListener
 from workers.monitoring import recorder, scheduler
 from workers.monitoring.probes import Outcome, ProbeResult, ProbeSpec
 
+# Both databases: probe leases claimed with UPDATE ... RETURNING.
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def site():

@@ -3,11 +3,15 @@ and the slug it adds to orgs)."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.db import make_engine
 from app.models import Base
+
+# Both databases: migrations create what the models describe.
+pytestmark = pytest.mark.both_databases
 
 
 def _table_is_ours(table: str | None) -> bool:

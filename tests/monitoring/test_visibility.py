@@ -94,6 +94,7 @@ def test_changing_a_groups_visibility_changes_what_is_listed(api, anon, org):
     assert names(listed) == ["members", "public", "ungrouped"]
 
 
+@pytest.mark.both_databases
 def test_groups_crud_and_assignment(api, other_api):
     a = create_resource(api, name="a")
     b = create_resource(api, name="b")

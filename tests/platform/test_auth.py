@@ -29,6 +29,7 @@ def test_register_creates_an_org_and_its_owner(platform):
     assert data["tokens"]["token_type"] == "bearer" and data["tokens"]["access_token"]
 
 
+@pytest.mark.both_databases
 def test_registering_an_existing_email_is_a_conflict(api):
     resp = api.post("/api/v1/auth/register", json={"email": api.email, "password": PASSWORD})
     assert resp.status_code == 409 and resp.json()["code"] == "CONFLICT"

@@ -82,6 +82,7 @@ def test_an_existing_user_joins_with_their_password_and_keeps_both_orgs(api, oth
     assert orgs == {other_api.user["org_id"]: "owner", api.user["org_id"]: "member"}
 
 
+@pytest.mark.both_databases
 def test_an_invitation_is_single_use(api, platform):
     token = _invite(api, unique_email())
     _joined(platform, token)
@@ -138,6 +139,7 @@ def test_bad_invitations_are_400_and_write_nothing(api, body, field):
     assert count(Invitation) == before
 
 
+@pytest.mark.both_databases
 def test_inviting_a_member_again_is_a_conflict(api):
     member = add_member(api, "member")
     resp = api.post(INVITES, json={"email": member.email})
@@ -193,6 +195,7 @@ def test_an_admin_cannot_touch_an_owner_or_promote_above_admin(api):
     assert _member_role(api, member_id) == "member"
 
 
+@pytest.mark.both_databases
 def test_the_last_owner_can_neither_be_demoted_nor_removed(api):
     resp = api.request("PATCH", f"{MEMBERS}/{api.user['id']}", json={"role": "admin"})
     assert resp.status_code == 409 and resp.json()["code"] == "CONFLICT"

@@ -52,6 +52,7 @@ def test_an_operator_admin_changes_a_setting_and_the_api_uses_it_at_once(operato
     assert operator.get(CONFIG).json()["data"]["settings"]["dining_feed_limit"] == 7
 
 
+@pytest.mark.both_databases
 def test_every_change_is_a_new_version_with_an_audit_entry(operator):
     first = _patch(operator, log_level="DEBUG").json()["data"]["version"]
     second = _patch(operator, log_level="WARNING").json()["data"]["version"]

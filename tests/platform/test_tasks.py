@@ -7,6 +7,9 @@ import pytest
 from app.models import Task
 from tests.factories import add_member, count
 
+# Both databases: conditional updates of task rows (claim, cancel, retry), idempotency races.
+pytestmark = pytest.mark.both_databases
+
 TASKS = "/api/v1/tasks"
 
 

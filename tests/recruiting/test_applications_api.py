@@ -3,6 +3,8 @@ change is kept with who and when."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.models.recruiting import Application
 from tests.factories import add_member, count
 from tests.recruiting.ats import (
@@ -37,6 +39,7 @@ def test_create_filter_patch_delete(api):
     )
 
 
+@pytest.mark.both_databases
 def test_one_application_per_job_and_candidate(api):
     job, cand = make_job(api), make_candidate(api)
     make_application(api, job["id"], cand["id"])

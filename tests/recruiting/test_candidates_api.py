@@ -3,6 +3,8 @@ duplicates reported, never merged."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.models.recruiting import Candidate
 from tests.factories import add_member, count
 from tests.recruiting.ats import R, error_of, make_candidate, patch
@@ -44,6 +46,7 @@ def test_create_get_patch_delete_a_candidate(api):
     assert error_of(resp, 404)["code"] == "CANDIDATE_NOT_FOUND"
 
 
+@pytest.mark.both_databases
 def test_possible_duplicates_are_reported_by_email_profile_or_name_at_company(api, other_api):
     first = make_candidate(
         api,
@@ -72,6 +75,7 @@ def test_possible_duplicates_are_reported_by_email_profile_or_name_at_company(ap
     assert api.get(f"{R}/candidates").json()["meta"]["total"] == 5  # nothing merged
 
 
+@pytest.mark.both_databases
 def test_list_searches_names_case_insensitively(api):
     make_candidate(api, full_name="Jane Doe")
     make_candidate(api, full_name="John Smith")

@@ -274,6 +274,7 @@ def test_reads_and_their_failures_are_counted_in_metrics(api):
     assert 'kairos_recruiting_uploads_read_total{format="text",outcome="ok"}' in text
 
 
+@pytest.mark.both_databases
 def test_a_replayed_upload_with_its_idempotency_key_is_the_same_task(api):
     def send():
         return api.post(

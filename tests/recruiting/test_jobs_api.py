@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.models.recruiting import Job
 from tests.factories import add_member, count
 from tests.recruiting.ats import R, error_of, make_job, patch
@@ -55,6 +57,7 @@ def test_choices_are_read_loosely_and_answered_canonically(api):
     )
 
 
+@pytest.mark.both_databases
 def test_list_filters_by_title_words_and_status_with_both_paging_styles(api):
     make_job(api, title="Senior Backend Engineer", status="open")
     make_job(api, title="backend intern", status="closed")
@@ -74,6 +77,7 @@ def test_list_filters_by_title_words_and_status_with_both_paging_styles(api):
     assert [j["title"] for j in page["data"]] == ["Senior Backend Engineer"]
 
 
+@pytest.mark.both_databases
 def test_like_wildcards_in_q_are_literal(api):
     make_job(api, title="Data Engineer")
     assert api.get(f"{R}/jobs", params={"q": "%"}).json()["data"] == []

@@ -105,6 +105,7 @@ def test_jobs_for_candidate_scores_the_same_pair_the_same(api, hiring):
     assert result["matches"][0]["status"] == "open"
 
 
+@pytest.mark.both_databases
 def test_the_index_follows_creates_patches_and_deletes(api, hiring):
     job, people = hiring
     match(api, "candidates_for_job", job_id=job["id"])  # index built
@@ -232,6 +233,7 @@ def test_asking_for_openai_without_an_llm_fails_clearly(api, hiring):
     assert task["state"] == "failed" and task["error"]["code"] == "LLM_NOT_CONFIGURED"
 
 
+@pytest.mark.both_databases
 def test_a_trimmed_journal_makes_the_worker_rebuild_instead_of_missing_writes(api, hiring):
     from workers.recruiting.store import trim_journal
 

@@ -3,6 +3,7 @@ every write to a job or candidate leaves a journal entry for the matching index.
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
@@ -10,6 +11,9 @@ from sqlalchemy import select
 from app.db import make_engine, session_scope
 from app.models import Base
 from app.models.recruiting import Candidate, IndexChange, IndexState, Job
+
+# Both databases: migrations create what the models describe.
+pytestmark = pytest.mark.both_databases
 
 
 def test_migration_matches_models(platform, database_url):

@@ -109,6 +109,9 @@ def test_cors_origins_come_as_a_toml_list_or_a_comma_separated_variable(load):
         ({"KAIROS_AUTH": "none", "KAIROS_BIND": "0.0.0.0:3001"}, "auth"),
         ({"KAIROS_FLOWER_BASIC_AUTH": "no-colon"}, "flower_basic_auth"),
         ({"KAIROS_SECRET_KEY": "too-short"}, "secret_key"),
+        ({"KAIROS_JANITOR_INTERVAL": "0"}, "janitor_interval"),
+        ({"KAIROS_BEAT_STANDBY_INTERVAL": "0.5"}, "beat_standby_interval"),
+        ({"KAIROS_BEAT_LOCK_TTL": "2"}, "beat_lock_ttl"),
     ],
 )
 def test_a_wrong_value_is_refused_in_one_line_naming_the_key(load, env, key):
@@ -118,6 +121,14 @@ def test_a_wrong_value_is_refused_in_one_line_naming_the_key(load, env, key):
     message = str(error)
     assert "\n" not in message
     assert f": {key}: " in message
+
+
+def test_beat_and_janitor_intervals_default_to_production_and_are_settings(load):
+    settings = load()
+    assert (settings.janitor_interval, settings.beat_standby_interval) == (60, 5)
+    assert settings.beat_lock_ttl == 30
+    fast = load(KAIROS_JANITOR_INTERVAL="2", KAIROS_BEAT_STANDBY_INTERVAL="1")
+    assert (fast.janitor_interval, fast.beat_standby_interval) == (2, 1)
 
 
 def test_a_wrong_value_in_kairos_toml_is_refused_too(load):

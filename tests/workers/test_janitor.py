@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from app.db import session_scope
 from app.models import Task
 from app.taskqueue import send_task_message
+
+# Both databases: the janitor's conditional re-sends and deletes.
+pytestmark = pytest.mark.both_databases
 
 
 def _task_row(api, **values) -> str:
