@@ -123,5 +123,10 @@ class HeartbeatStep(bootsteps.StartStopStep):
         if self.heartbeat is not None:
             self.heartbeat.stop()
 
+    def terminate(self, worker):
+        # A cold shutdown (the embedded test worker's) calls terminate, which StartStopStep
+        # only passes on to a created object; without this the thread outlived its worker.
+        self.stop(worker)
+
 
 celery.steps["worker"].add(HeartbeatStep)
