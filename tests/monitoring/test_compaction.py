@@ -17,6 +17,9 @@ from app.monitoring.uptime import floor
 from tests.monitoring.conftest import BASE, create_resource, data, settings, slug_of
 from workers.monitoring import compaction, recorder
 
+# Both databases: rollups folded with INSERT ... ON CONFLICT, concurrent compactions.
+pytestmark = pytest.mark.both_databases
+
 
 def _write_history(rid: str, moments: list[datetime], seed: int) -> int:
     """Checks at these moments (about one in eight down), stored as the recorder stores them:

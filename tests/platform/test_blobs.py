@@ -15,6 +15,9 @@ from app.db import session_scope
 from app.models import Blob, Task
 from app.platform import blobs
 
+# Both databases: binary columns and expiry deletes.
+pytestmark = pytest.mark.both_databases
+
 RESUME = "# Ada Lovelace\n\n## Experience\n\n### Analyst, Engines Ltd\n- Wrote the first program\n"
 
 

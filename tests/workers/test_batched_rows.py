@@ -5,11 +5,16 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
+
 from app import events
 from app.db import session_scope
 from app.models import Task
 from workers import rows
 from workers.base import Attempt
+
+# Both databases: batched conditional updates with UPDATE ... RETURNING.
+pytestmark = pytest.mark.both_databases
 
 
 def _row(api, **values) -> str:
