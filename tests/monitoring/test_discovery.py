@@ -153,6 +153,7 @@ def test_a_registry_outage_changes_no_monitor_and_the_rule_says_why(api, registr
     assert "Could not resolve registry.nowhere.invalid" in task["error"]["message"]
 
 
+@pytest.mark.both_databases  # due rules claimed with a conditional update
 def test_the_beat_job_runs_due_rules_through_the_worker(api, registry, open_network):
     from workers.celery_app import celery
 
