@@ -169,7 +169,9 @@ def apply(rule_id: str, listing: catalog.Listing) -> Summary:
         summary.monitors = len(target_of)
         summary.message = _message(summary, listing)
         _finish(rule, now, "ok", summary.message, None, summary.repositories)
-    log.info("discovery_run", extra={"rule_id": rule_id, **asdict(summary)})
+    # The summary's "created" and "message" are LogRecord attributes (KeyError as extra keys).
+    fields = {f"summary_{key}": value for key, value in asdict(summary).items()}
+    log.info("discovery_run", extra={"rule_id": rule_id, **fields})
     return summary
 
 
