@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.e2e.stack import Stack, free_port
 from tests.factories import PASSWORD, unique_email
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_auth_across_processes")]
 
 
 @pytest.fixture(scope="module")

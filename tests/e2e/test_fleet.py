@@ -17,7 +17,7 @@ from tests.e2e.stack import RabbitVhost, Stack, rabbitmq_answers
 from tests.factories import PASSWORD, Client, register, unique_email
 from tests.smtp_server import SmtpServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_fleet")]
 
 PROCESSES = {
     "web": ("web",),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import ApiError
@@ -13,6 +14,9 @@ from app.db import session_scope
 from app.models import Task
 from app.models.base import new_id
 from app.platform import submit_batch
+
+# Both databases: a multi-row INSERT isolating a conflicting row, concurrent submits.
+pytestmark = pytest.mark.both_databases
 
 TASKS = "/api/v1/tasks"
 
