@@ -17,6 +17,7 @@ BENCHES = (
     "careers_analysis",
     "monitoring_scale",
     "monitoring_status_page",
+    "monitoring_storage",
     "dining_quality",
     "dining_feeds",
     "dining_import",

@@ -107,6 +107,7 @@ class OrgIndex:
     total_len: float = 0.0
     avgdl: float = 1.0
     sides: dict = field(default_factory=dict)  # "candidate" | "job" → Side
+    snapshot_version: int = -1  # the version of the last snapshot written or read (none: -1)
 
     def __post_init__(self):
         self.sides = {"candidate": Side("candidate", self), "job": Side("job", self)}

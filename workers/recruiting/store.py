@@ -12,6 +12,10 @@ org commit in order (the bump takes the row lock), so "seen version N" means "se
 change up to N". Reading the version before the rows makes a concurrent write harmless: it
 is replayed again next time, and replaying is idempotent.
 
+A process that has no index of an org yet loads the org's snapshot (``snapshots.py``, in the
+blob store) and replays the journal after its version instead of building; it writes a
+snapshot after each build and after ``snapshots.SNAPSHOT_AFTER`` versions replayed since one.
+
 Jobs that are closed or filled are left out of the jobs side (a candidate is matched to jobs
 that hire); any job can still be matched to candidates.
 """
@@ -31,6 +35,7 @@ from app import metrics
 from app.config import get_settings
 from app.db import session_scope
 from app.models.recruiting import Candidate, Embedding, IndexChange, IndexState, Job
+from workers.recruiting import snapshots
 from workers.recruiting.index import OrgIndex
 from workers.recruiting.profiles import Features, candidate_features, job_features
 
@@ -180,14 +185,35 @@ def index_for(org_id: str):
             ):
                 index = None
         if index is None:
+            index = _from_snapshot(org_id)
+        if index is None:
             index = build(org_id)
             with contextlib.suppress(JournalGap):  # only if trimmed mid-build: next time
                 refresh(index)
+            snapshots.save(index)
+        elif snapshots.due(index):
+            snapshots.save(index)
+        if _cache.get(org_id) is not index:
             with _guard:
                 _cache[org_id] = index
                 while len(_cache) > get_settings().recruiting_index_max_orgs:
                     _cache.popitem(last=False)
         yield index
+
+
+def _from_snapshot(org_id: str) -> OrgIndex | None:
+    """The org's snapshot brought up to date, or None when there is none worth using."""
+    index = snapshots.load(org_id)
+    if index is None:
+        return None
+    try:
+        refresh(index)
+    except JournalGap:
+        log.info("recruiting_index_snapshot_stale", extra={"org_id": org_id})
+        return None
+    if index.candidates.needs_rebuild() or index.jobs.needs_rebuild():
+        return None
+    return index
 
 
 def forget(org_id: str | None = None) -> None:
