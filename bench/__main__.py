@@ -22,6 +22,7 @@ BENCHES = (
     "dining_feeds",
     "dining_import",
     "recruiting_match",
+    "recruiting_cold_start",
     "recruiting_quality",
     "recruiting_intake",
 )
