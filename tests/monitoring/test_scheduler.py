@@ -199,7 +199,8 @@ def test_retention_prunes_old_checks_and_rollups_once_folded(api, site, compacti
     wait_until(lambda: len(checks_of(rid)) == 1, what="the old raw check pruned")
     assert sorted(_periods(rid)) == ["minute", "minute"]
     celery.send_task("monitoring.compact", queue="default")
-    wait_until(lambda: len(_periods(rid)) == 4, what="the old minute folded")
+    wait_until(_compacted, what="hours and days folded up to the present")
+    assert len(_periods(rid)) == 4  # the old minute, its hour and day, the current minute
     celery.send_task("monitoring.prune", queue="default")
     # The old minute and hour go (folded into the old day, kept 400 days); the current
     # minute is not folded yet (its hour is not over) and stays.
@@ -207,6 +208,16 @@ def test_retention_prunes_old_checks_and_rollups_once_folded(api, site, compacti
     with session_scope() as s:
         kept = s.scalars(select(Check.checked_at).where(Check.resource_id == rid)).all()
     assert kept[0] > old + timedelta(days=1)
+
+
+def _compacted() -> bool:
+    """The task's last step is done: the day mark has reached the hour mark's day."""
+    from app.models.monitoring import Compaction
+    from app.monitoring.uptime import floor
+
+    with session_scope() as s:
+        marks = dict(s.execute(select(Compaction.grain, Compaction.done_until)).all())
+    return len(marks) == 2 and marks["day"] == floor(marks["hour"], "day")
 
 
 def _periods(rid: str) -> list[str]:
