@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import marshmallow as ma
 from flask import request, send_file
 from flask.views import MethodView
 from sqlalchemy import exists, or_, select, update
@@ -307,6 +308,10 @@ def import_resume():
             "PAYLOAD_TOO_LARGE",
             f"A resume may have at most {kinds.MAX_RESUME_CHARS} characters",
         )
+    try:  # the route takes the text; naming a stored upload is the tasks API's business
+        ImportRequestSchema().load(body)
+    except ma.ValidationError as exc:
+        raise ApiError(400, "VALIDATION_ERROR", "Invalid input", exc.messages) from None
     return _submit(kinds.IMPORT_RESUME.name, body)
 
 

@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.careers.kinds import (
+    MAX_RESUME_CHARS,
     AnalyzeParams,
     ExportParams,
     ImportResumeParams,
@@ -90,7 +91,16 @@ class SavedSearchSchema(Schema):
 AnalyzeRequestSchema = AnalyzeParams(exclude=("job_id",))
 TailorRequestSchema = TailorParams(exclude=("resume_id",))
 ExportRequestSchema = ExportParams(exclude=("resume_id",))
-ImportRequestSchema = ImportResumeParams
+
+
+class ImportRequestSchema(ImportResumeParams):
+    """What a client sends: the resume's text (a stored upload is only named by the task's
+    params once the route has put the text in the blob store)."""
+
+    class Meta(ImportResumeParams.Meta):
+        exclude = ("upload_id",)
+
+    content = ma.fields.String(required=True, validate=validate.Length(min=1, max=MAX_RESUME_CHARS))
 
 
 # --- resumes ------------------------------------------------------------------------------------

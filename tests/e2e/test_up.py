@@ -68,6 +68,8 @@ def test_kairos_up_starts_a_ready_platform_with_flower_behind_basic_auth(tmp_pat
             time.sleep(0.5)
         output = (tmp_path / "up.log").read_text()
         assert "kairos: database ready (sqlite)" in output
+        # No SMTP configured: the start-up says mail only goes to the file sink.
+        assert "kairos: mail     file sink" in output and "nothing is delivered" in output
         for name in ("web", "worker", "beat", "flower"):
             assert f"{name} started" in output
     finally:

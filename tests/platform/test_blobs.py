@@ -114,6 +114,9 @@ def test_another_orgs_upload_cannot_be_named_in_a_task(api, other_api):
         json={"kind": "careers.import_resume", "params": {"format": "markdown"}},
     )
     assert resp.status_code == 400 and "content" in resp.json()["errors"]["params"]
+    # The resume route takes the text only; naming a stored upload is for the tasks API.
+    resp = api.post("/api/v1/careers/resumes/import", json={"format": "markdown", "upload_id": key})
+    assert resp.status_code == 400 and "upload_id" in resp.json()["errors"]
 
 
 # --- the S3-compatible backend --------------------------------------------------------------
