@@ -19,6 +19,8 @@ ALLOWED = {
     "/api/v1/auth/refresh": "a viewer's own session",
     "/api/v1/auth/logout": "a viewer's own session",
     "/api/v1/auth/switch-org": "a viewer's own session",
+    "/api/v1/auth/resend-verification": "anyone may ask for a new link to an address "
+    "(the answer is the same for every address; it writes nothing of the org)",
     INVITATION_ACCEPT: "the holder of the link joins",
     "/api/v1/members/<user_id>": "DELETE of oneself is leaving the org (PATCH is checked below)",
     "/api/v1/dining/chat": "a person's own dining conversation (dining's access rule)",
