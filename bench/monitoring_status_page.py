@@ -116,6 +116,20 @@ def _fill(db: str, now: datetime) -> dict:
         "INSERT INTO monitoring_resource_groups (resource_id, group_id) VALUES (?, ?)",
         memberships,
     )
+    # The hour and day rollups written below hold every check up to now, as compaction
+    # leaves them: the marks say so, and the reads take those rows (no minutes are written).
+    hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    conn.executemany(
+        "INSERT INTO monitoring_compaction (grain, done_until, updated_at) VALUES (?, ?, ?)",
+        [
+            ("hour", _ts(hour), _ts(now)),
+            (
+                "day",
+                _ts(now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)),
+                _ts(now),
+            ),
+        ],
+    )
     conn.commit()
     conn.close()
     return {"org_id": org_id, "slug": slug, "ids": [r[0] for r in resources]}
