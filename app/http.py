@@ -11,31 +11,23 @@ from __future__ import annotations
 
 import json
 import logging
-import types
 from http import HTTPStatus
 
+import flask
 import marshmallow as ma
 from flask import current_app, g, jsonify, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
-from flask_smorest import pagination as _pagination
+from flask_smorest import current_api
 from flask_smorest.pagination import PaginationParameters
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.core.errors import ApiError
+from app.core.inputs import names_nothing
 from app.core.schema import Schema
-from app.openapi import (
-    SECURITY,
-    ContractPlugin,
-    allowed_methods,
-    auth_of,
-    body_required_only_if_fields_are,
-    documented_query,
-    error_content,
-    names_records,
-    options_response,
-)
+from app.openapi import MANUAL_BODY_MARK, ContractPlugin, allowed_methods, options_response
+from app.pagination import QueryPage
 
 log = logging.getLogger("kairos.http")
 JSON = "application/json"
@@ -201,29 +193,6 @@ def envelope_of(schema: ma.Schema | None) -> type | None:
     return _envelopes[name]
 
 
-# --- the contract: what every operation documents, derived from how it is declared -------------
-
-MAX_PAGE = 10_000  # page × page_size stays far inside any database's OFFSET range
-
-
-def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
-    base = _unbounded_pagination_schema(def_page, def_page_size, def_max_page_size)
-    return type(
-        base.__name__,
-        (base,),
-        {"page": ma.fields.Integer(load_default=def_page, validate=ma.validate.Range(1, MAX_PAGE))},
-    )
-
-
-# flask-smorest builds the page/page_size schema in a module function with no upper bound on
-# `page`; a huge page overflowed the database's OFFSET (a 500). Every paginated route gets the
-# bound from here, documented as `maximum`.
-_unbounded_pagination_schema = _pagination._pagination_parameters_schema_factory
-_pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
-
-BODY_LOCATIONS = ("json", "form", "files", "json_or_form")
-
-
 class Blueprint(_Blueprint):
     """flask-smorest's Blueprint with the envelope, and a contract every route is born with.
 
@@ -241,23 +210,46 @@ class Blueprint(_Blueprint):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks.append(self._prepare_contract_doc)
-        self._query_names: dict[tuple[str, str], frozenset[str] | None] = {}
+        # hook(operation, *, spec, method): finishes each OpenAPI entry of this blueprint,
+        # run by app.openapi.ContractPlugin when the app registers it.
+        self.doc_hooks: list = []
         self.before_request(self._refuse_unknown_query)
+        self.before_request(self._refuse_implausible_path_ids)
 
-    def _refuse_unknown_query(self):
+    def doc(self, **kwargs):
+        """flask-smorest's ``doc``; a hand-written ``requestBody`` also marks the view
+        (app.openapi.MANUAL_BODY_MARK) so the contract reads nothing into its fields."""
+        decorator = super().doc(**kwargs)
+        if "requestBody" not in kwargs:
+            return decorator
+
+        def marking(fn):
+            wrapper = decorator(fn)
+            setattr(wrapper, MANUAL_BODY_MARK, True)
+            return wrapper
+
+        return marking
+
+    def document(self, hook):
+        """Register a hook that finishes this blueprint's OpenAPI entries (decorator)."""
+        self.doc_hooks.append(hook)
+        return hook
+
+    @staticmethod
+    def _refuse_implausible_path_ids():
+        """A path id no record can have (a NUL, a lone surrogate, hundreds of characters)
+        is a 404 before any query: PostgreSQL cannot even compare a NUL."""
+        if any(names_nothing(value) for value in (request.view_args or {}).values()):
+            raise ApiError(404, "NOT_FOUND", "Not found")
+
+    @staticmethod
+    def _refuse_unknown_query():
         """Unknown fields are refused everywhere, query strings included: a query parameter
         the operation does not document is a 400 naming it (a typo never silently does
-        nothing). The documented names come from the same declarations as the document."""
+        nothing). The documented names are the document's own."""
         if not request.args:
             return
-        endpoint = request.endpoint.rsplit(".", 1)[-1] if request.endpoint else None
-        method = request.method.lower()
-        if (endpoint, method) not in self._query_names:
-            self._query_names[(endpoint, method)] = documented_query(
-                self._docs.get(endpoint, {}).get("get" if method == "head" else method, {})
-            )
-        names = self._query_names[(endpoint, method)]
+        names = current_api.spec_plugin.documented_query(request.endpoint, request.method)
         if names is None:  # this operation ignores parameters it does not know
             return
         unknown = [name for name in request.args if name not in names]
@@ -265,72 +257,6 @@ class Blueprint(_Blueprint):
             raise ApiError(
                 400, "VALIDATION_ERROR", "Invalid input", {n: ["Unknown field."] for n in unknown}
             )
-
-    def add_url_rule(self, rule, endpoint=None, view_func=None, **kwargs):
-        super().add_url_rule(rule, endpoint, view_func, **kwargs)
-        endpoint = self._endpoints[-1]
-        for method, info in self._docs[endpoint].items():
-            if method == "parameters":
-                continue
-            function = getattr(view_func, method) if isinstance(view_func, type) else view_func
-            info["contract"] = {"auth": auth_of(function), "path_params": "<" in rule}
-
-    @staticmethod
-    def _prepare_contract_doc(doc, doc_info, *, api, spec, method, **kwargs):
-        contract = doc_info.get("contract") or {}
-        responses = doc.setdefault("responses", {})
-        documented = {str(code) for code in responses}
-
-        def add(status: int, description: str | None = None) -> None:
-            if str(status) not in documented:
-                documented.add(str(status))
-                name = HTTPStatus(status).name
-                responses[status] = (
-                    name
-                    if description is None
-                    else {"description": description, "content": error_content(api)}
-                )
-
-        manual = doc_info.get("manual_doc", {})
-        arguments = doc_info.get("arguments") or {}
-        declared = [*arguments.get("parameters", []), *manual.get("parameters", [])]
-        locations = {p.get("in") for p in declared if isinstance(p, dict)} - {"path"}
-        if "requestBody" in manual:
-            locations.add("json")
-        if locations or doc_info.get("pagination"):
-            add(400, "Invalid input (VALIDATION_ERROR, with field errors); nothing was written")
-        if "requestBody" in doc or locations & set(BODY_LOCATIONS):
-            add(413, "Body too large (PAYLOAD_TOO_LARGE)")
-            add(415, "Body is not JSON or a form (UNSUPPORTED_MEDIA_TYPE)")
-        if contract.get("path_params") or names_records(doc, declared):
-            add(404, "Not found, or another org's (*_NOT_FOUND)")
-        body_required_only_if_fields_are(doc)
-        auth = contract.get("auth")
-        if auth is not None or manual.get("security"):
-            add(401, "Missing, invalid, expired or revoked credential (UNAUTHORIZED)")
-            add(403, "Role or API-key scope too low (FORBIDDEN)")
-            doc.setdefault("security", SECURITY)
-            if auth is not None:
-                role, scope = auth
-                needs = f"Requires the `{role}` role" + (
-                    f" and the `{scope}` scope" if scope else ""
-                )
-                doc["x-kairos-role"] = role
-                doc.setdefault("description", "")
-                doc["description"] = f"{needs}.\n\n{doc['description']}".strip()
-        elif "security" not in manual:
-            doc["security"] = []
-        # gunicorn answers this itself, as an HTML page, before the API sees the request.
-        if "414" not in documented:
-            documented.add("414")
-            responses[414] = {
-                "description": "Request line over 4094 bytes: path and query too long "
-                "(answered by the HTTP server as text/html, not in the envelope)",
-                "content": {"text/html": {"schema": {"type": "string"}}},
-            }
-        add(429, "Rate limit exceeded (RATE_LIMITED), with Retry-After")
-        add(503, "A dependency (queue, database) is unavailable; try again")
-        return doc
 
     @staticmethod
     def _prepare_response_content(data):
@@ -342,6 +268,11 @@ class Blueprint(_Blueprint):
         if schema is ErrorEnvelopeSchema or isinstance(schema, ErrorEnvelopeSchema):
             return schema
         return envelope_of(schema)
+
+    def paginate(self, pager=QueryPage, **kwargs):
+        """Every list route pages its statement with :class:`app.pagination.QueryPage`: the
+        view returns an ordered ``select`` (or ``Rows``), never a hand-cut page."""
+        return super().paginate(pager, **kwargs)
 
     def _set_pagination_metadata(self, page_params: PaginationParameters, result, headers):
         g.page_meta = {
@@ -355,39 +286,30 @@ class Blueprint(_Blueprint):
         """Pagination lives in the envelope's ``meta``, not in a header."""
 
 
-def paginate(stmt, page_params: PaginationParameters, *order_by) -> list:
-    """One page of ``stmt``'s rows in ``order_by`` order; the total goes to the envelope."""
-    from sqlalchemy import func, select
+class Flask(flask.Flask):
+    """The application: OPTIONS answers with the methods the document lists for the path
+    (Flask's documented way to change the default OPTIONS answer is a subclass)."""
 
-    from app.db import session_scope
-
-    with session_scope() as s:
-        page_params.item_count = s.scalar(select(func.count()).select_from(stmt.subquery()))
-        return s.scalars(
-            stmt.order_by(*order_by)
-            .limit(page_params.page_size)
-            .offset((page_params.page - 1) * page_params.page_size)
-        ).all()
+    def make_default_options_response(self):
+        return options_response(self)
 
 
 class Api(_Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
 
-    def _init_spec(self, *, extra_plugins=None, **kwargs):
-        return super()._init_spec(
-            extra_plugins=[*(extra_plugins or ()), ContractPlugin()], **kwargs
-        )
-
-    # Every operation lists its real error statuses (see Blueprint); no catch-all "default".
+    # Every operation lists its real error statuses (see ContractPlugin); no catch-all.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
-    def init_app(self, app, *args, **kwargs):
-        super().init_app(app, *args, **kwargs)
-        app.make_default_options_response = types.MethodType(options_response, app)
+    def init_app(self, app, *, spec_kwargs=None):
+        # The marshmallow plugin is replaceable through spec_kwargs (flask-smorest's public
+        # way); ours states each operation's contract (app.openapi).
+        self.spec_plugin = ContractPlugin(app, self)
+        super().init_app(
+            app, spec_kwargs={**(spec_kwargs or {}), "marshmallow_plugin": self.spec_plugin}
+        )
+        # After flask-smorest's own: the last handler registered for a class is Flask's.
+        register_error_handlers(app)
         # The SSE stream also takes its credential as ?token= (EventSource sends no headers).
         self.spec.components.security_scheme(
             "tokenQuery", {"type": "apiKey", "in": "query", "name": "token"}
         )
-
-    def _register_error_handlers(self):
-        register_error_handlers(self._app)

@@ -6,13 +6,13 @@ import logging
 import time
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import g, request
 
 from app import metrics, runtime_config
 from app.config import Settings, get_settings
 from app.core.errors import ApiError
 from app.db import init_engine
-from app.http import Api
+from app.http import Api, Flask
 from app.logs import setup_logging
 
 log = logging.getLogger("kairos.http")

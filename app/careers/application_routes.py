@@ -21,7 +21,6 @@ from app.careers.schemas import (
 )
 from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import paginate
 from app.models.base import new_id
 from app.models.careers import Application, ApplicationEvent, JobPosting
 from app.platform.auth import current_principal, require
@@ -106,13 +105,12 @@ class Applications(MethodView):
     @blp.arguments(ApplicationQuerySchema, location="query")
     @blp.response(200, ApplicationSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """Your applications, most recently updated first."""
         stmt = scoped(select(Application), Application, current_principal())
         if query.get("status"):
             stmt = stmt.where(Application.status == query["status"])
-        order = (Application.updated_at.desc(), Application.id)
-        return paginate(stmt, pagination_parameters, *order)
+        return stmt.order_by(Application.updated_at.desc(), Application.id)
 
 
 @blp.route("/applications/stats", methods=["GET"])

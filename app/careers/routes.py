@@ -33,7 +33,7 @@ from app.careers.schemas import (
 from app.core.errors import ApiError
 from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
-from app.http import ErrorEnvelopeSchema, paginate
+from app.http import ErrorEnvelopeSchema
 from app.models.careers import (
     Export,
     JobAnalysis,
@@ -118,7 +118,7 @@ class Jobs(MethodView):
     @blp.arguments(JobQuerySchema, location="query")
     @blp.response(200, JobSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """Your job postings, newest first; filter by q, source, company, location, remote,
         analyzed, min_score."""
         stmt = scoped(select(JobPosting), JobPosting, current_principal())
@@ -149,7 +149,7 @@ class Jobs(MethodView):
                 )
             )
         order = (JobPosting.posted_at.desc().nulls_last(), JobPosting.created_at.desc())
-        return paginate(stmt, pagination_parameters, *order, JobPosting.id)
+        return stmt.order_by(*order, JobPosting.id)
 
 
 @blp.route("/jobs/<job_id>")
@@ -319,11 +319,10 @@ def import_resume():
 @require("viewer")
 @blp.response(200, ResumeSchema(many=True))
 @blp.paginate()
-def list_resumes(pagination_parameters):
+def list_resumes():
     """Your resumes, primary first."""
     stmt = scoped(select(Resume), Resume, current_principal())
-    order = (Resume.is_primary.desc(), Resume.created_at.desc(), Resume.id)
-    return paginate(stmt, pagination_parameters, *order)
+    return stmt.order_by(Resume.is_primary.desc(), Resume.created_at.desc(), Resume.id)
 
 
 @blp.route("/resumes/<resume_id>", methods=["GET"])

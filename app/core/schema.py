@@ -4,7 +4,11 @@ fields read as JSON schema, for the schemas that restate them in their document.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import marshmallow as ma
+
+from app.core.inputs import text_problem
 
 
 def _json_type_problem(field: ma.fields.Field, value) -> str | None:
@@ -19,43 +23,30 @@ def _json_type_problem(field: ma.fields.Field, value) -> str | None:
     if isinstance(field, ma.fields.Number):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else "Not a valid number."
-    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else ()
-    for text in texts:
-        # NUL cannot be stored in PostgreSQL text, a lone surrogate in no UTF-8 column.
-        if isinstance(text, str) and (
-            "\x00" in text or not text.isprintable() and _unencodable(text)
-        ):
-            return "Must be text without NUL characters or lone surrogates."
     return None
 
 
-def _unencodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 class Schema(ma.Schema):
-    """Every schema of the API. Unknown fields are refused (marshmallow's RAISE), and a JSON
-    body's values must have the JSON types the document states (no coercion)."""
+    """Every schema of the API. Unknown fields are refused (marshmallow's RAISE), a JSON
+    body's values must have the JSON types the document states (no coercion), and no text
+    (body, query or form) may hold what the database cannot store (:mod:`app.core.inputs`)."""
 
     class Meta:
         ordered = True
 
     @ma.pre_load
     def _strict_json_types(self, data, **_kwargs):
+        if not isinstance(data, Mapping):
+            return data
         # Only a plain dict comes from a JSON body; query strings and forms arrive as webargs'
         # MultiDictProxy, where everything is text and reading "true" or "2" is the point.
-        if type(data) is not dict:
-            return data
+        typed = type(data) is dict
         errors = {}
         for name, field in self.load_fields.items():
             key = field.data_key or name
             value = data.get(key)
             if value is not None:
-                problem = _json_type_problem(field, value)
+                problem = (typed and _json_type_problem(field, value)) or text_problem(value)
                 if problem:
                     errors[key] = [problem]
         if errors:

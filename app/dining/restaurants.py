@@ -23,7 +23,6 @@ from app.dining.schemas import (
     DiningRestaurantQuerySchema,
     DiningRestaurantSchema,
 )
-from app.http import paginate
 from app.models.dining import Restaurant
 from app.platform import task_service
 from app.platform.auth import current_principal, require
@@ -133,7 +132,7 @@ class Restaurants(MethodView):
     @blp.arguments(DiningRestaurantQuerySchema, location="query")
     @blp.response(200, DiningRestaurantSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """The org's restaurants by name; filter by cuisine, price ($…$$$$ or 1…4), area
         (area or city) and q (words in the name or description)."""
         stmt = scoped(select(Restaurant), Restaurant, current_principal())
@@ -148,7 +147,7 @@ class Restaurants(MethodView):
         for word in (query.get("q") or "").split()[:10]:
             like = f"%{word}%"
             stmt = stmt.where(or_(Restaurant.name.ilike(like), Restaurant.description.ilike(like)))
-        return paginate(stmt, pagination_parameters, Restaurant.name, Restaurant.id)
+        return stmt.order_by(Restaurant.name, Restaurant.id)
 
 
 @blp.route("/restaurants/<restaurant_id>", methods=["GET"])

@@ -44,8 +44,9 @@ from app.dining.schemas import (
     DiningUserCreatedSchema,
     DiningUserCreateSchema,
 )
-from app.http import ErrorEnvelopeSchema, paginate
+from app.http import ErrorEnvelopeSchema
 from app.models.dining import DiningUser, Interaction, Restaurant
+from app.pagination import Rows
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema, task_json
@@ -243,7 +244,7 @@ class Interactions(MethodView):
     @blp.response(200, DiningInteractionSchema(many=True))
     @blp.paginate()
     @_uid_doc
-    def get(self, query, uid, pagination_parameters):
+    def get(self, query, uid):
         """The user's interactions, newest first (filter by `kind`)."""
         uid = acting_uid(uid)
         with session_scope() as s:
@@ -252,15 +253,17 @@ class Interactions(MethodView):
         stmt = select(Interaction).where(Interaction.user_id == user_id)
         if query.get("kind"):
             stmt = stmt.where(Interaction.kind == query["kind"])
-        rows = paginate(stmt, pagination_parameters, Interaction.created_at.desc(), Interaction.id)
-        with session_scope() as s:
+
+        def render(s, rows):
             ids = {r.restaurant_id for r in rows}
             external = dict(
                 s.execute(
                     select(Restaurant.id, Restaurant.external_id).where(Restaurant.id.in_(ids))
                 ).all()
             )
-        return [_interaction(r, uid, external.get(r.restaurant_id), count) for r in rows]
+            return [_interaction(r, uid, external.get(r.restaurant_id), count) for r in rows]
+
+        return Rows(stmt.order_by(Interaction.created_at.desc(), Interaction.id), render)
 
 
 def _interaction(row: Interaction, uid: str, external_id: str | None, count: int) -> dict:

@@ -20,13 +20,14 @@ from app.models.monitoring import Announcement
 from app.monitoring.access import reader
 from app.monitoring.blueprint import blp, org_named, public_read
 from app.monitoring.html import sanitize
-from app.monitoring.resources import invalid, page_of
+from app.monitoring.resources import invalid
 from app.monitoring.schemas import DeletedSchema, ReadQuerySchema
 from app.monitoring.status_schemas import (
     AnnouncementQuerySchema,
     AnnouncementSchema,
     AnnouncementWriteSchema,
 )
+from app.pagination import Rows
 from app.platform.auth import current_principal, require
 
 
@@ -81,7 +82,7 @@ class Announcements(MethodView):
     @blp.arguments(AnnouncementQuerySchema, location="query")
     @blp.response(200, AnnouncementSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """All announcements (active and inactive), newest first (public read);
         `active=true` keeps those on display now."""
         rd = reader(query.get("org"))
@@ -90,11 +91,10 @@ class Announcements(MethodView):
             stmt = stmt.where(shown_now())
         elif query.get("active") is False:
             stmt = stmt.where(~shown_now())
-        with session_scope() as s:
-            rows = page_of(
-                s, stmt, pagination_parameters, Announcement.created_at.desc(), Announcement.id
-            )
-            return [announcement_json(r) for r in rows]
+        return Rows(
+            stmt.order_by(Announcement.created_at.desc(), Announcement.id),
+            lambda _s, rows: [announcement_json(r) for r in rows],
+        )
 
     @require("admin")
     @blp.arguments(AnnouncementWriteSchema)

@@ -13,19 +13,6 @@ blp = Blueprint(
 )
 
 
-@blp.before_request
-def _plausible_path_ids():
-    """Ids in paths are uuids or slugs: anything with a NUL or far too long names nothing
-    (and PostgreSQL cannot even compare a NUL), so it is a 404 before any query."""
-    from flask import request
-
-    from app.core.errors import ApiError
-
-    for value in (request.view_args or {}).values():
-        if isinstance(value, str) and ("\x00" in value or len(value) > 200):
-            raise ApiError(404, "NOT_FOUND", "Not found")
-
-
 def public_read(fn):
     """Document a read that answers anyone, and more to a member who authenticates (a bad
     credential, when sent, is still a 401): security is optional (`{}` first)."""

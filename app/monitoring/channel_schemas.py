@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from app.core.schema import Schema
 from app.models.monitoring import CHANNEL_TYPES
-from app.monitoring.schemas import TARGET_PATTERNS, Input, one_of_by, target_property
+from app.monitoring.schemas import TARGET_PATTERNS, one_of_by, target_property
 
 
 class ChannelSchema(Schema):
@@ -25,8 +25,8 @@ class ChannelSchema(Schema):
     updatedAt = ma.fields.DateTime()
 
 
-class ChannelCreateSchema(Input):
-    class Meta(Input.Meta):
+class ChannelCreateSchema(Schema):
+    class Meta(Schema.Meta):
         openapi: dict | None = None  # set below, from the fields (one_of_by)
 
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -68,7 +68,7 @@ for _branch in ChannelCreateSchema.Meta.openapi["oneOf"]:
     _branch["required"].append("to" if "to" in _branch["properties"] else "url")
 
 
-class ChannelPatchSchema(Input):
+class ChannelPatchSchema(Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     url = ma.fields.String(
         validate=validate.Length(min=1, max=2000),

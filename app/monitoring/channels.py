@@ -27,8 +27,9 @@ from app.monitoring.channel_schemas import (
     DeliverySchema,
 )
 from app.monitoring.domain import targets
-from app.monitoring.resources import invalid, page_of
+from app.monitoring.resources import invalid
 from app.monitoring.schemas import DeletedSchema
+from app.pagination import Rows
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
@@ -92,18 +93,13 @@ class Channels(MethodView):
     @require("admin")
     @blp.response(200, ChannelSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self):
         """The org's notification channels (admin)."""
         stmt = scoped(select(NotificationChannel), NotificationChannel, current_principal())
-        with session_scope() as s:
-            rows = page_of(
-                s,
-                stmt,
-                pagination_parameters,
-                NotificationChannel.created_at,
-                NotificationChannel.id,
-            )
-            return [channel_json(r) for r in rows]
+        return Rows(
+            stmt.order_by(NotificationChannel.created_at, NotificationChannel.id),
+            lambda _s, rows: [channel_json(r) for r in rows],
+        )
 
     @require("admin")
     @blp.arguments(ChannelCreateSchema)
@@ -190,28 +186,26 @@ def test_channel(channel_id):
 @require("admin")
 @blp.response(200, DeliverySchema(many=True))
 @blp.paginate()
-def channel_deliveries(channel_id, pagination_parameters):
+def channel_deliveries(channel_id):
     """The channel's delivery log, newest first (admin)."""
     with session_scope() as s:
         row = get_scoped(s, NotificationChannel, channel_id, "channel", current_principal())
-        stmt = select(NotificationLog).where(NotificationLog.channel_id == row.id)
-        logs = page_of(
-            s,
-            stmt,
-            pagination_parameters,
-            NotificationLog.created_at.desc(),
-            NotificationLog.id.desc(),
-        )
-        return [
-            {
-                "id": n.id,
-                "event": n.event,
-                "status": n.status,
-                "attempts": n.attempts,
-                "responseCode": n.response_code,
-                "error": n.error,
-                "resourceId": n.resource_id,
-                "createdAt": n.created_at,
-            }
-            for n in logs
-        ]
+    stmt = select(NotificationLog).where(NotificationLog.channel_id == row.id)
+    order = (NotificationLog.created_at.desc(), NotificationLog.id.desc())
+    return Rows(stmt.order_by(*order), _deliveries_json)
+
+
+def _deliveries_json(_session, logs) -> list[dict]:
+    return [
+        {
+            "id": n.id,
+            "event": n.event,
+            "status": n.status,
+            "attempts": n.attempts,
+            "responseCode": n.response_code,
+            "error": n.error,
+            "resourceId": n.resource_id,
+            "createdAt": n.created_at,
+        }
+        for n in logs
+    ]

@@ -26,8 +26,9 @@ from app.monitoring.discovery_schemas import (
     RuleSchema,
 )
 from app.monitoring.domain import targets
-from app.monitoring.resources import invalid, known_groups, page_of
+from app.monitoring.resources import invalid, known_groups
 from app.monitoring.schemas import DeletedSchema
+from app.pagination import Rows
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
@@ -97,24 +98,21 @@ def _one(session, row: DiscoveryRule) -> dict:
     return rule_json(row, _counts(session, [row.id])[row.id])
 
 
+def _rules_json(session, rows) -> list[dict]:
+    counts = _counts(session, [r.id for r in rows])
+    return [rule_json(r, counts[r.id]) for r in rows]
+
+
 @blp.route("/discovery/rules")
 class Rules(MethodView):
     @require("admin")
     @blp.response(200, RuleSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self):
         """The org's discovery rules with how their last run went and how many monitors
         they keep (admin)."""
-        with session_scope() as s:
-            rows = page_of(
-                s,
-                scoped(select(DiscoveryRule), DiscoveryRule, current_principal()),
-                pagination_parameters,
-                DiscoveryRule.created_at,
-                DiscoveryRule.id,
-            )
-            counts = _counts(s, [r.id for r in rows])
-            return [rule_json(r, counts[r.id]) for r in rows]
+        stmt = scoped(select(DiscoveryRule), DiscoveryRule, current_principal())
+        return Rows(stmt.order_by(DiscoveryRule.created_at, DiscoveryRule.id), _rules_json)
 
     @require("admin")
     @blp.arguments(RuleCreateSchema)

@@ -12,7 +12,6 @@ from app.monitoring.schemas import (
     MAX_GROUPS_PER_RESOURCE,
     MAX_INTERVAL,
     MIN_INTERVAL,
-    Input,
 )
 
 MIN_RUN_INTERVAL, MAX_RUN_INTERVAL = 300, 7 * 86_400
@@ -84,7 +83,7 @@ class RuleSchema(Schema):
     updatedAt = ma.fields.DateTime()
 
 
-class RuleCreateSchema(Input):
+class RuleCreateSchema(Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     namespace = _namespace(required=True)
     recursive = ma.fields.Boolean(load_default=False)
@@ -100,7 +99,7 @@ class RuleCreateSchema(Input):
     )
 
 
-class RulePatchSchema(Input):
+class RulePatchSchema(Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     namespace = _namespace()
     recursive = ma.fields.Boolean()

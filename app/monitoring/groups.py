@@ -11,9 +11,10 @@ from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
 from app.models.monitoring import Group, Resource, resource_groups
 from app.monitoring.blueprint import blp, conflict
-from app.monitoring.resources import page_of, unknown_records
+from app.monitoring.resources import unknown_records
 from app.monitoring.schemas import DeletedSchema
 from app.monitoring.status_schemas import GroupCreateSchema, GroupPatchSchema, GroupSchema
+from app.pagination import Rows
 from app.platform.auth import current_principal, require
 
 
@@ -42,6 +43,11 @@ def group_json(row: Group, members: list[str]) -> dict:
         "resourceIds": members,
         "createdAt": row.created_at,
     }
+
+
+def _groups_json(session, rows: list[Group]) -> list[dict]:
+    members = _members(session, [g.id for g in rows])
+    return [group_json(g, members[g.id]) for g in rows]
 
 
 def _known_resources(session, org_id: str, resource_ids: list[str]) -> list[str]:
@@ -80,17 +86,10 @@ class Groups(MethodView):
     @require("viewer")
     @blp.response(200, GroupSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self):
         """The org's groups with their visibility and members (members of the org)."""
-        with session_scope() as s:
-            rows = page_of(
-                s,
-                scoped(select(Group), Group, current_principal()),
-                pagination_parameters,
-                Group.id,
-            )
-            members = _members(s, [g.id for g in rows])
-            return [group_json(g, members[g.id]) for g in rows]
+        stmt = scoped(select(Group), Group, current_principal())
+        return Rows(stmt.order_by(Group.id), _groups_json)
 
     @require("admin")
     @conflict("A group of that name exists in the org (CONFLICT)")

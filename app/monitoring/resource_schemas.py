@@ -19,7 +19,6 @@ from app.monitoring.schemas import (
     MAX_GROUPS_PER_RESOURCE,
     MAX_INTERVAL,
     MIN_INTERVAL,
-    Input,
     ReadQuerySchema,
     moment,
     one_of_by,
@@ -74,8 +73,8 @@ class ResourceSchema(Schema):
     uptime = ma.fields.Nested(UptimeSchema)
 
 
-class ResourceCreateSchema(Input):
-    class Meta(Input.Meta):
+class ResourceCreateSchema(Schema):
+    class Meta(Schema.Meta):
         openapi: dict | None = None  # set below, from the fields (one_of_by)
 
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -123,8 +122,8 @@ ResourceCreateSchema.Meta.openapi = {
 }
 
 
-class ResourcePatchSchema(Input):
-    class Meta(Input.Meta):
+class ResourcePatchSchema(Schema):
+    class Meta(Schema.Meta):
         openapi: dict | None = None  # set below, from the fields (one_of_by)
 
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
@@ -169,7 +168,7 @@ ResourcePatchSchema.Meta.openapi["oneOf"].append(
 del ResourcePatchSchema.Meta.openapi["discriminator"]  # the last branch may omit the type
 
 
-class ResourceQuerySchema(Input):
+class ResourceQuerySchema(Schema):
     org = org_field()
     resourceType = ma.fields.String(validate=validate.OneOf(RESOURCE_TYPES))
     status = ma.fields.String(validate=validate.OneOf(CURRENT_STATUSES))
@@ -180,7 +179,7 @@ class ResourceQuerySchema(Input):
     )
 
 
-class ResourceGroupsSchema(Input):
+class ResourceGroupsSchema(Schema):
     groupIds = ma.fields.List(
         ma.fields.String(validate=ID),
         required=True,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import request
 from flask.views import MethodView
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from app.core.errors import ApiError, NotFound
 from app.core.scoping import get_scoped
@@ -28,6 +28,7 @@ from app.monitoring.resource_schemas import (
     RollupSchema,
 )
 from app.monitoring.schemas import DeletedSchema, ReadQuerySchema
+from app.pagination import Rows
 from app.platform import task_service
 from app.platform.auth import current_principal, require
 from app.platform.task_routes import TaskSchema
@@ -103,15 +104,6 @@ def set_groups(session, resource_id: str, group_ids: list[str]) -> None:
         )
 
 
-def page_of(session, stmt, page_params, *order) -> list:
-    page_params.item_count = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return session.scalars(
-        stmt.order_by(*order)
-        .limit(page_params.page_size)
-        .offset((page_params.page - 1) * page_params.page_size)
-    ).all()
-
-
 def _one_json(session, row: Resource) -> dict:
     return reads.resources_json(session, [row])[0]
 
@@ -123,7 +115,7 @@ class Resources(MethodView):
     @blp.arguments(ResourceQuerySchema, location="query")
     @blp.response(200, ResourceSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """Resources visible to the caller under the group visibility policy (public read).
 
         Anonymous callers name the org with `?org=<slug>`; members also see AUTHENTICATED
@@ -146,9 +138,7 @@ class Resources(MethodView):
                     )
                 )
             )
-        with session_scope() as s:
-            rows = page_of(s, stmt, pagination_parameters, Resource.created_at, Resource.id)
-            return reads.resources_json(s, rows)
+        return Rows(stmt.order_by(Resource.created_at, Resource.id), reads.resources_json)
 
     @require("admin")
     @blp.arguments(ResourceCreateSchema)
@@ -270,7 +260,7 @@ def _member_reader(query):
 @blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, CheckSchema(many=True))
 @blp.paginate()
-def resource_history(query, resource_id, pagination_parameters):
+def resource_history(query, resource_id):
     """Every check kept (raw checks are pruned after the retention period), newest first;
     `from`/`to` bound `checkedAt` (inclusive, exclusive)."""
     rd = _member_reader(query)
@@ -285,19 +275,22 @@ def resource_history(query, resource_id, pagination_parameters):
             stmt = stmt.where(Check.checked_at < query["to"])
         if query.get("status"):
             stmt = stmt.where(Check.status == query["status"])
-        checks = page_of(s, stmt, pagination_parameters, Check.checked_at.desc(), Check.id.desc())
-        return [
-            {
-                "id": c.id,
-                "status": c.status,
-                "message": c.message,
-                "errorCode": c.error_code,
-                "latencyMs": c.latency_ms,
-                "certExpiresAt": c.cert_expires_at,
-                "checkedAt": c.checked_at,
-            }
-            for c in checks
-        ]
+    return Rows(stmt.order_by(Check.checked_at.desc(), Check.id.desc()), _checks_json)
+
+
+def _checks_json(_session, checks) -> list[dict]:
+    return [
+        {
+            "id": c.id,
+            "status": c.status,
+            "message": c.message,
+            "errorCode": c.error_code,
+            "latencyMs": c.latency_ms,
+            "certExpiresAt": c.cert_expires_at,
+            "checkedAt": c.checked_at,
+        }
+        for c in checks
+    ]
 
 
 @blp.route("/resources/<resource_id>/rollups")
@@ -305,7 +298,7 @@ def resource_history(query, resource_id, pagination_parameters):
 @blp.arguments(RollupQuerySchema, location="query")
 @blp.response(200, RollupSchema(many=True))
 @blp.paginate()
-def resource_rollups(query, resource_id, pagination_parameters):
+def resource_rollups(query, resource_id):
     """Minute, hour or day buckets (checks, ups, downs, uptime, latency avg/min/max),
     newest first."""
     rd = _member_reader(query)
@@ -320,14 +313,13 @@ def resource_rollups(query, resource_id, pagination_parameters):
             start = query.get("from_") or EPOCH
             found = uptime.buckets(s, [row.id], period, start, query.get("to"))[row.id]
             ordered = sorted(found.values(), key=lambda b: b.bucket_start, reverse=True)
-            pagination_parameters.item_count = len(ordered)
-            first = (pagination_parameters.page - 1) * pagination_parameters.page_size
-            page = ordered[first : first + pagination_parameters.page_size]
-            return [uptime.bucket_json(b) for b in page]
+            return [uptime.bucket_json(b) for b in ordered]
         stmt = select(Rollup).where(Rollup.resource_id == row.id, Rollup.period == period)
         if query.get("from_"):
             stmt = stmt.where(Rollup.bucket_start >= query["from_"])
         if query.get("to"):
             stmt = stmt.where(Rollup.bucket_start < query["to"])
-        buckets = page_of(s, stmt, pagination_parameters, Rollup.bucket_start.desc())
-        return [uptime.bucket_json(b) for b in buckets]
+    return Rows(
+        stmt.order_by(Rollup.bucket_start.desc()),
+        lambda _s, buckets: [uptime.bucket_json(b) for b in buckets],
+    )

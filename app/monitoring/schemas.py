@@ -6,7 +6,6 @@ announcements, the org and its public status page), discovery_schemas (discovery
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import marshmallow as ma
@@ -43,31 +42,6 @@ def moment(**kwargs) -> Moment:
     return Moment(**kwargs)
 
 
-class Input(Schema):
-    """Request schemas: text with NUL characters is refused up front (PostgreSQL cannot
-    store or even compare it), naming the field."""
-
-    @ma.pre_load
-    def _no_nul(self, data, **_kwargs):
-        if isinstance(data, Mapping):  # a JSON body, or webargs' proxy of a query string
-            bad = {
-                key: ["must not contain NUL characters"]
-                for key, value in data.items()
-                if _has_nul(value)
-            }
-            if bad:
-                raise ma.ValidationError(bad)
-        return data
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def org_field():
     return ma.fields.String(
         validate=[validate.Length(max=80)],
@@ -75,7 +49,7 @@ def org_field():
     )
 
 
-class ReadQuerySchema(Input):
+class ReadQuerySchema(Schema):
     org = org_field()
     include_hidden = ma.fields.Boolean(load_default=False)
 

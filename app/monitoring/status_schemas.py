@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from app.core.schema import Schema
 from app.models.monitoring import ANNOUNCEMENT_KINDS, VISIBILITIES
-from app.monitoring.schemas import ID, SLUG, Input, moment, org_field
+from app.monitoring.schemas import ID, SLUG, moment, org_field
 
 # --- groups -----------------------------------------------------------------------------------
 
@@ -21,7 +21,7 @@ class GroupSchema(Schema):
     createdAt = ma.fields.DateTime()
 
 
-class GroupCreateSchema(Input):
+class GroupCreateSchema(Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     visibility = ma.fields.String(load_default="PUBLIC", validate=validate.OneOf(VISIBILITIES))
     resourceIds = ma.fields.List(
@@ -29,7 +29,7 @@ class GroupCreateSchema(Input):
     )
 
 
-class GroupPatchSchema(Input):
+class GroupPatchSchema(Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     visibility = ma.fields.String(validate=validate.OneOf(VISIBILITIES))
     resourceIds = ma.fields.List(
@@ -54,7 +54,7 @@ class AnnouncementSchema(Schema):
     updatedAt = ma.fields.DateTime()
 
 
-class AnnouncementWriteSchema(Input):
+class AnnouncementWriteSchema(Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(ANNOUNCEMENT_KINDS))
     title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     content = ma.fields.String(
@@ -66,7 +66,7 @@ class AnnouncementWriteSchema(Input):
     activeUntil = moment(load_default=None, allow_none=True)
 
 
-class AnnouncementQuerySchema(Input):
+class AnnouncementQuerySchema(Schema):
     org = org_field()
     active = ma.fields.Boolean(
         metadata={"description": "true: only those shown now (active, not past activeUntil)"}
@@ -83,11 +83,11 @@ class OrgSchema(Schema):
     statusPage = ma.fields.String(metadata={"description": "Public status page URL (path)"})
 
 
-class OrgPatchSchema(Input):
+class OrgPatchSchema(Schema):
     slug = ma.fields.String(required=True, validate=SLUG)
 
 
-class StatusQuerySchema(Input):
+class StatusQuerySchema(Schema):
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     page_size = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -122,11 +122,11 @@ class StatusPageSchema(Schema):
     page_size = ma.fields.Integer()
 
 
-class BadgeQuerySchema(Input):
+class BadgeQuerySchema(Schema):
     """Unknown parameters are ignored, not refused: an image in a README must survive a cache
     buster (`?v=2`) or a shields.io habit (`?style=flat`)."""
 
-    class Meta(Input.Meta):
+    class Meta(Schema.Meta):
         unknown = ma.EXCLUDE
 
     period = ma.fields.String(

@@ -23,9 +23,10 @@ from app.core.principal import Principal
 from app.core.schema import Schema
 from app.core.scoping import scoped
 from app.db import session_scope
-from app.http import Blueprint, ErrorEnvelopeSchema, paginate
+from app.http import Blueprint, ErrorEnvelopeSchema
 from app.models import ApiKey, Invitation, Membership, Org, User
 from app.models.platform import ROLES
+from app.pagination import Rows
 from app.platform import audit, auth_cache, task_service
 from app.platform.accounts import RegisteredSchema, tokens_for, user_json
 from app.platform.auth import check_password, current_principal, hash_key, hash_password, require
@@ -127,17 +128,16 @@ class Members(MethodView):
     @require("admin")
     @blp.response(200, MemberSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self):
         """The org's members and their roles, oldest first."""
-        principal = current_principal()
-        stmt = scoped(select(Membership), Membership, principal)
-        rows = paginate(stmt, pagination_parameters, Membership.created_at, Membership.id)
-        with session_scope() as s:
-            users = {
-                u.id: u
-                for u in s.scalars(select(User).where(User.id.in_([m.user_id for m in rows])))
-            }
-        return [_member_json(users[m.user_id], m) for m in rows]
+        stmt = scoped(select(Membership), Membership, current_principal())
+        return Rows(stmt.order_by(Membership.created_at, Membership.id), _members_json)
+
+
+def _members_json(session, rows) -> list[dict]:
+    ids = [m.user_id for m in rows]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    return [_member_json(users[m.user_id], m) for m in rows]
 
 
 @blp.route("/members/<user_id>")
@@ -220,7 +220,7 @@ class Invitations(MethodView):
     @require("admin")
     @blp.response(200, InvitationSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self):
         """Invitations not yet accepted, revoked or expired."""
         principal = current_principal()
         stmt = scoped(select(Invitation), Invitation, principal).where(
@@ -228,7 +228,7 @@ class Invitations(MethodView):
             Invitation.revoked_at.is_(None),
             Invitation.expires_at > datetime.now(UTC),
         )
-        return paginate(stmt, pagination_parameters, Invitation.created_at.desc(), Invitation.id)
+        return stmt.order_by(Invitation.created_at.desc(), Invitation.id)
 
     @require("admin")
     @blp.arguments(InviteSchema)

@@ -20,8 +20,9 @@ from app.config import SECRET_KEYS, get_settings
 from app.core.errors import ApiError
 from app.core.schema import Schema
 from app.db import session_scope
-from app.http import Blueprint, paginate
+from app.http import Blueprint
 from app.models import ConfigVersion
+from app.pagination import Rows
 from app.platform import audit
 from app.platform.auth import current_principal, require
 from app.platform.kinds import QUEUES
@@ -173,10 +174,13 @@ def patch_config(body):
 @require("admin")
 @blp.response(200, ConfigVersionSchema(many=True))
 @blp.paginate()
-def config_versions(pagination_parameters):
+def config_versions():
     """Every runtime config version, newest first (operator org admins)."""
     require_operator(current_principal(), "Runtime settings")
-    rows = paginate(select(ConfigVersion), pagination_parameters, ConfigVersion.version.desc())
+    return Rows(select(ConfigVersion).order_by(ConfigVersion.version.desc()), _versions_json)
+
+
+def _versions_json(_session, rows) -> list[dict]:
     return [
         {
             "version": r.version,

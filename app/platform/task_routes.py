@@ -12,7 +12,7 @@ from flask.views import MethodView
 from app import events
 from app.core.errors import ApiError
 from app.core.schema import Schema
-from app.http import Blueprint, ErrorEnvelopeSchema, envelope_response, paginate
+from app.http import Blueprint, ErrorEnvelopeSchema, envelope_response
 from app.models import Task
 from app.models.platform import TASK_STATES
 from app.platform import task_service
@@ -135,14 +135,15 @@ def _has_required(schema_cls) -> bool:
     return any(f.required for f in schema_cls().load_fields.values())
 
 
-def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
+@blp.document
+def _submit_body_doc(doc, *, spec, method):
     """POST /tasks takes one of the public kinds, each with its own params: a `oneOf` on
     `kind`, so the document says exactly what the server accepts (built when the app
     registers the blueprint, after every workload registered its kinds)."""
     body = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
     schema = body.get("schema")
     if not (isinstance(schema, TaskSubmitSchema) or schema is TaskSubmitSchema):
-        return doc
+        return
     mapping = {}
     for kind in sorted((k for k in REGISTRY.values() if k.public), key=lambda k: k.name):
         name = f"Submit_{kind.name.replace('.', '_')}"
@@ -167,10 +168,7 @@ def _submit_body_doc(doc, doc_info, *, api, spec, method, **kwargs):
         "discriminator": {"propertyName": "kind", "mapping": mapping},
     }
     body["example"] = {"kind": "platform.diagnostic", "params": {"steps": 3, "sleep": 0.1}}
-    return doc
 
-
-blp._prepare_doc_cbks.append(_submit_body_doc)
 
 # One Server-Sent Event: `event` is the task event's type, `data` the event as JSON.
 SSE_EVENT = {
@@ -252,10 +250,10 @@ class Tasks(MethodView):
     @blp.arguments(TaskQuerySchema, location="query")
     @blp.response(200, TaskSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """List the org's tasks, newest first; filter by `kind` and `state`."""
         stmt = task_service.listing(current_principal(), **query)
-        return paginate(stmt, pagination_parameters, Task.created_at.desc(), Task.id)
+        return stmt.order_by(Task.created_at.desc(), Task.id)
 
 
 @blp.route("/tasks/<task_id>")

@@ -25,7 +25,7 @@ from app.recruiting.schemas import (
     ApplicationPatchSchema,
     ListQuerySchema,
 )
-from app.recruiting.services import page_of, record_id
+from app.recruiting.services import listing, record_id
 
 
 @blp.route("/applications")
@@ -34,7 +34,7 @@ class Applications(MethodView):
     @blp.arguments(ApplicationListQuerySchema, location="query")
     @blp.response(200, ApplicationOutSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """The org's applications, newest first; filter by `job_id`, `candidate_id`,
         `status` / `status_filter`, `source`."""
         stmt = scoped(select(Application), Application, current_principal())
@@ -44,7 +44,7 @@ class Applications(MethodView):
         status = query.get("status") or query.get("status_filter")
         if status:
             stmt = stmt.where(Application.status == status)
-        return page_of(stmt, pagination_parameters, query, Application.id.desc())
+        return listing(stmt.order_by(Application.id.desc()), query)
 
     @require("member")
     @blp.arguments(ApplicationInSchema)
@@ -123,7 +123,7 @@ class ApplicationHistory(MethodView):
     @blp.arguments(ListQuerySchema, location="query")
     @blp.response(200, ApplicationChangeSchema(many=True))
     @blp.paginate()
-    def get(self, query, application_id, pagination_parameters):
+    def get(self, query, application_id):
         """Every change of an application, oldest first: from → to status, other fields
         `{field: [before, after]}`, who (`user:<id>` / `api_key:<id>`) and when."""
         with session_scope() as s:
@@ -135,4 +135,4 @@ class ApplicationHistory(MethodView):
                 current_principal(),
             )
         stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
-        return page_of(stmt, pagination_parameters, query, ApplicationEvent.id)
+        return listing(stmt.order_by(ApplicationEvent.id), query)

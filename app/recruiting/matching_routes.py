@@ -22,7 +22,7 @@ from app.platform.task_routes import MAX_WAIT, TaskSchema
 from app.recruiting.blueprint import blp
 from app.recruiting.kinds import MATCH, MATCH_STRATEGIES, MAX_MATCH_LIMIT
 from app.recruiting.schemas import MatchLogQuerySchema, MatchLogSchema
-from app.recruiting.services import page_of, record_id
+from app.recruiting.services import listing, record_id
 
 _WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
 _ID = validate.Range(min=1, max=2**31 - 1)
@@ -110,14 +110,14 @@ class MatchLogs(MethodView):
     @blp.arguments(MatchLogQuerySchema, location="query")
     @blp.response(200, MatchLogSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """Every matching run of the org, newest first: who asked, when, direction, inputs,
         strategy and the scores; filter by `direction`, `job_id`, `candidate_id`, `strategy`."""
         stmt = scoped(select(MatchLog), MatchLog, current_principal())
         for field in ("direction", "job_id", "candidate_id", "strategy"):
             if query.get(field) is not None:
                 stmt = stmt.where(getattr(MatchLog, field) == query[field])
-        return page_of(stmt, pagination_parameters, query, MatchLog.id.desc())
+        return listing(stmt.order_by(MatchLog.id.desc()), query)
 
 
 @blp.route("/match-logs/<log_id>")

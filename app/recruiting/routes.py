@@ -29,7 +29,7 @@ from app.recruiting.schemas import (
     JobOutSchema,
     JobPatchSchema,
 )
-from app.recruiting.services import page_of, record_id, words_in
+from app.recruiting.services import listing, record_id, words_in
 
 __all__ = ["blp"]
 
@@ -43,7 +43,7 @@ class Jobs(MethodView):
     @blp.arguments(JobListQuerySchema, location="query")
     @blp.response(200, JobOutSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """The org's jobs, newest first; `q` (title words), `status` / `status_filter`,
         `department`, `location`, `is_public`; `page`/`page_size` or the seed's `skip`/`limit`."""
         stmt = words_in(scoped(select(Job), Job, current_principal()), Job.title, query.get("q"))
@@ -54,7 +54,7 @@ class Jobs(MethodView):
             stmt = words_in(stmt, getattr(Job, field), query.get(field))
         if "is_public" in query:
             stmt = stmt.where(Job.is_public.is_(query["is_public"]))
-        return page_of(stmt, pagination_parameters, query, Job.id.desc())
+        return listing(stmt.order_by(Job.id.desc()), query)
 
     @require("member")
     @blp.arguments(JobCreateSchema)
@@ -113,7 +113,7 @@ class Candidates(MethodView):
     @blp.arguments(CandidateQuerySchema, location="query")
     @blp.response(200, CandidateSchema(many=True))
     @blp.paginate()
-    def get(self, query, pagination_parameters):
+    def get(self, query):
         """The org's candidates, newest first; `q` (name words), `email`, `current_company`,
         `location`, `source`; `page`/`page_size` or the seed's `skip`/`limit`."""
         stmt = words_in(
@@ -127,7 +127,7 @@ class Candidates(MethodView):
             stmt = words_in(stmt, getattr(Candidate, field), query.get(field))
         if query.get("source"):
             stmt = stmt.where(Candidate.source == query["source"])
-        return page_of(stmt, pagination_parameters, query, Candidate.id.desc())
+        return listing(stmt.order_by(Candidate.id.desc()), query)
 
     @require("member")
     @blp.arguments(CandidateCreateSchema)
