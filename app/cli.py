@@ -121,6 +121,13 @@ def web():
 
 @cli.command(with_appcontext=False)
 @click.option("-Q", "--queues", default=None, help="Comma-separated queues (default: all).")
+@click.option(
+    "-X",
+    "--except",
+    "excluded",
+    default=None,
+    help="Comma-separated queues to leave to another worker (with the default: all others).",
+)
 @click.option("-c", "--concurrency", type=int, default=None)
 @click.option("--pool", default="prefork", show_default=True)
 @click.option(
@@ -130,11 +137,14 @@ def web():
     show_default=True,
     help="Node name; give each worker on one host its own (the heartbeat is keyed by it).",
 )
-def worker(queues, concurrency, pool, name):
+def worker(queues, excluded, concurrency, pool, name):
     """A Celery worker with task events on (for Flower)."""
     from app.platform.kinds import QUEUES
 
     settings = _settings()
+    if queues is None:
+        skip = set((excluded or "").split(","))
+        queues = ",".join(q for q in QUEUES if q not in skip)
     _exec(
         _celery_argv(
             "worker",
@@ -144,7 +154,7 @@ def worker(queues, concurrency, pool, name):
             "-P",
             pool,
             "-Q",
-            queues or ",".join(QUEUES),
+            queues,
             "-c",
             str(concurrency or settings.worker_concurrency),
             "-n",

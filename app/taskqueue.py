@@ -17,15 +17,10 @@ from kombu import Exchange, Queue
 
 from app.platform.kinds import QUEUES, REGISTRY, load_all, longest_time_limit
 from app.redis_conn import broker_url
+from app.workloads import MANIFESTS
 
 # Task modules by name: the worker imports them; the API only needs the names.
-TASK_MODULES = [
-    "workers.platform",
-    "workers.careers.tasks",
-    "workers.recruiting.tasks",
-    "workers.monitoring.tasks",
-    "workers.dining.tasks",
-]
+TASK_MODULES = [module for m in MANIFESTS for module in m.task_modules]
 HEARTBEAT_KEY = "kairos:worker:{}"
 HEARTBEAT_EVERY = 10
 

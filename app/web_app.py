@@ -79,24 +79,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter.request_filter(lambda: request.path in UNLIMITED or request.path == "/api/v1/ws")
 
     api = Api(app)
-    from app.careers import routes as careers
-    from app.dining import routes as dining
-    from app.monitoring import routes as monitoring
-    from app.platform import (
-        accounts,
-        apikeys,
-        audit,
-        cors,
-        health,
-        members,
-        settings_routes,
-        task_routes,
-    )
-    from app.recruiting import routes as recruiting
+    from app.platform.kinds import load_all
+    from app.workloads import MANIFESTS, load
 
-    platform = (accounts, members, apikeys, cors, settings_routes, audit, task_routes, health)
-    for module in (*platform, careers, recruiting, monitoring, dining):
-        api.register_blueprint(module.blp)
+    # Every kind registered before any blueprint is: POST /tasks documents them all.
+    load_all()
+    for blueprint in [load(ref) for manifest in MANIFESTS for ref in manifest.blueprints]:
+        api.register_blueprint(blueprint)
 
     from app.platform.feed import sock
 
@@ -125,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "UNSUPPORTED_MEDIA_TYPE",
                 f"Unsupported Content-Type {request.mimetype!r}; send application/json",
             )
+
+    from app.platform import cors
 
     @app.after_request
     def _after(response):

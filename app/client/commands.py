@@ -12,8 +12,9 @@ import click
 from rich.table import Table
 
 from app.client import config as client_config
-from app.client import tasks, workloads
+from app.client import tasks
 from app.client.base import ClientError, Group, State, emit, json_option, pass_state
+from app.workloads import WORKLOADS, load
 
 # --- the group ----------------------------------------------------------------------------------
 
@@ -133,5 +134,5 @@ def kinds(state: State):
     state.out.print(table)
 
 
-for command in (tasks.tasks, tasks.submit, *workloads.GROUPS):
+for command in (tasks.tasks, tasks.submit, *(load(m.client) for m in WORKLOADS if m.client)):
     client.add_command(command)

@@ -218,4 +218,4 @@ def feed(state: State, uid, refresh, limit):
     _render_feed(state, answer)
 
 
-GROUPS = (careers, recruiting, monitoring, dining)
+# Each workload's group is named by its manifest (app/workloads.py), which `kairos` iterates.

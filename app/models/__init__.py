@@ -1,6 +1,8 @@
-"""ORM models, one module per workload plus the platform's own."""
+"""ORM models, one module per workload plus the platform's own: every manifest's models
+module is imported here, so ``Base.metadata`` holds every table (app/workloads.py)."""
 
-from app.models import careers, dining, monitoring, recruiting
+import importlib
+
 from app.models.base import Base
 from app.models.platform import (
     ApiKey,
@@ -34,3 +36,9 @@ __all__ = [
     "monitoring",
     "recruiting",
 ]
+
+from app.workloads import MANIFESTS  # noqa: E402
+
+for _manifest in MANIFESTS:
+    if _manifest.models:
+        importlib.import_module(_manifest.models)

@@ -1,7 +1,8 @@
 """The registry of task kinds: what the API may enqueue, where it goes, who may ask.
 
-Workloads add kinds here (by importing and calling :func:`register` in their own module);
-the API validates ``params`` with the kind's schema, and the worker reads its limits.
+Workloads add kinds here (by calling :func:`register` in the modules their manifest names,
+app/workloads.py); the API validates ``params`` with the kind's schema, and the worker reads
+its limits.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.core.schema import Schema
+from app.workloads import MANIFESTS, queues
 
-QUEUES = ("default", "search", "llm", "matching", "probes", "feeds", "mail")
+QUEUES = queues()
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,7 @@ class TaskKind:
 
 
 REGISTRY: dict[str, TaskKind] = {}
-# Each workload lists its kinds in its own module; this is the list of those modules.
-KIND_MODULES = (
-    "app.platform.kinds",
-    "app.careers.kinds",
-    "app.recruiting.kinds",
-    "app.monitoring.kinds",
-    "app.dining.kinds",
-)
+KIND_MODULES = tuple(module for m in MANIFESTS for module in m.kind_modules)
 
 
 def load_all() -> dict[str, TaskKind]:

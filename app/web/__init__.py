@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, render_template
 
+from app.workloads import MANIFESTS
+
 bp = Blueprint(
     "web",
     __name__,
@@ -26,12 +28,8 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
-WORKLOADS = {
-    "careers": "Careers",
-    "recruiting": "Recruiting",
-    "monitoring": "Monitoring",
-    "dining": "Dining",
-}
+# A workload's console page: its manifest says it has one (template <name>.html).
+WORKLOADS = {m.name: m.title for m in MANIFESTS if m.console}
 NAV = (
     ("tasks", "/", "Tasks"),
     ("submit", "/submit", "Submit"),
@@ -76,7 +74,7 @@ def submit():
     return _page("submit.html", "submit", "Submit a task")
 
 
-@bp.get("/<any(careers, recruiting, monitoring, dining):workload>")
+@bp.get(f"/<any({', '.join(WORKLOADS)}):workload>")
 def workload(workload: str):
     return _page(f"{workload}.html", workload, WORKLOADS[workload])
 
