@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -546,16 +545,20 @@ def test_latex_given_as_markdown_is_refused_rather_than_misread():
 # --- adversarial input --------------------------------------------------------------------------
 
 
-def _quickly(fn, *args, limit: float = 3.0):
-    started = time.perf_counter()
+# Pathological input must finish, not backtrack for minutes: each of these tests carries a
+# pytest-timeout far above a normal parse and far below a runaway one. No wall-clock
+# threshold is asserted (a loaded machine is slow, not wrong).
+HANGS = pytest.mark.timeout(60)
+
+
+def _quickly(fn, *args):
     try:
-        result = fn(*args)
+        return fn(*args)
     except ResumeParseError as exc:
-        result = exc
-    assert time.perf_counter() - started < limit
-    return result
+        return exc
 
 
+@HANGS
 @pytest.mark.parametrize(
     "text",
     [
@@ -571,6 +574,7 @@ def test_unbalanced_braces_are_refused_quickly_with_the_reason(text):
     assert "unbalanced braces" in result.message
 
 
+@HANGS
 def test_ten_thousand_nested_braces_complete_quickly():
     deep = "{" * 10_000 + "deep text" + "}" * 10_000
     text = f"\\section{{Experience}}\n\\resumeItem{{{deep}}}\n\\item \\textbf{{{deep}}}\n"
@@ -578,12 +582,14 @@ def test_ten_thousand_nested_braces_complete_quickly():
     assert resume["sections"][0]["items"] == ["deep text", "deep text"]
 
 
+@HANGS
 def test_nested_href_and_accents_do_not_recurse_without_bound():
     text = "\\section{Experience}\n\\item " + "\\href{u}{" * 5000 + "x" + "}" * 5000 + "\n"
     resume = _quickly(parse_resume, text, "latex")
     assert resume["sections"][0]["items"] == ["x"]
 
 
+@HANGS
 def test_macro_definitions_are_never_expanded_even_when_they_loop():
     text = (
         "\\def\\a{\\a\\a}\\newcommand{\\b}{\\b\\b}\\let\\c\\a\n"
@@ -605,6 +611,7 @@ def test_shell_escape_is_never_run(tmp_path):
     assert resume["sections"][0]["items"] == ["Safe"]
 
 
+@HANGS
 def test_many_stray_brackets_and_markers_stay_fast():
     latex = "\\section{Experience}\n" + "\\item[" * 20_000 + "\n" + "\\cventry[" * 5000
     assert not isinstance(_quickly(parse_resume, latex, "latex"), Exception)

@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy.orm import Session
 
+from app.platform.auth_cache import TTL
 from tests.e2e.stack import Stack, free_port
 from tests.factories import PASSWORD, unique_email
 
@@ -72,18 +73,12 @@ def test_a_member_removed_through_one_process_is_refused_by_the_other(two_webs):
 
     removed = _call(a, "DELETE", f"/api/v1/members/{member_id}", owner)
     assert removed.status_code == 204
-    removed_at = time.monotonic()
-    answers = []
-    while True:
-        answers.append(_call(b, "GET", "/api/v1/tasks", member))
-        if answers[-1].status_code != 200 or time.monotonic() - removed_at > 1.5:
-            break
-        time.sleep(0.02)
-    refused = answers[-1]
-    assert refused.status_code == 401, "still served more than a second after the removal"
+    # An answer is kept at most TTL seconds (the broadcast drops it sooner): once that has
+    # passed, however loaded the machine, the other process must refuse. No clock is read.
+    time.sleep(TTL)
+    refused = _call(b, "GET", "/api/v1/tasks", member)
+    assert refused.status_code == 401, refused.text
     assert refused.json()["code"] == "UNAUTHORIZED"
-    # Within the second the cache may keep an answer (the broadcast normally arrives first).
-    assert time.monotonic() - removed_at <= 1.5
     assert _call(a, "GET", "/api/v1/tasks", member).status_code == 401
 
 
@@ -92,8 +87,7 @@ def test_a_signed_out_token_is_refused_by_the_other_process(two_webs):
     _owner, member, _member_id = _owner_and_member(stack, a)
     assert _call(b, "GET", "/api/v1/tasks", member).status_code == 200
     assert _call(a, "POST", "/api/v1/auth/logout", member, json={}).status_code in (200, 204)
-    deadline = time.monotonic() + 1.5
-    while _call(b, "GET", "/api/v1/tasks", member).status_code == 200:
-        assert time.monotonic() < deadline, "still served more than a second after sign-out"
-        time.sleep(0.02)
-    assert _call(b, "GET", "/api/v1/tasks", member).json()["code"] == "UNAUTHORIZED"
+    time.sleep(TTL)
+    refused = _call(b, "GET", "/api/v1/tasks", member)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["code"] == "UNAUTHORIZED"
