@@ -46,13 +46,26 @@ def _write_history(rid: str, moments: list[datetime], seed: int) -> int:
     return sum(c["status"] != "AVAILABLE" for c in checks)
 
 
+WINDOWS = (timedelta(hours=24), timedelta(days=7), timedelta(days=30), timedelta(days=90))
+
+
 def _history(now: datetime) -> list[datetime]:
-    """45 days every 17 minutes, then the last three hours every 20 seconds."""
+    """45 days every 17 minutes, then the last three hours every 20 seconds. No check lies
+    within about an hour of where a window starts: the server's windows move with its clock
+    while the test reads them twice, and a check leaving a window then is not compaction's
+    doing."""
     start = now - timedelta(days=45)
     sparse = [start + timedelta(minutes=17 * i) for i in range(45 * 24 * 60 // 17)]
     dense_from = now - timedelta(hours=3)
     dense = [dense_from + timedelta(seconds=20 * i) for i in range(3 * 180)]
-    return [t for t in sparse if t < dense_from] + [t for t in dense if t < now]
+    near_edge = [
+        (now - w - timedelta(minutes=61), now - w + timedelta(minutes=70)) for w in WINDOWS
+    ]
+    return [
+        t
+        for t in [t for t in sparse if t < dense_from] + [t for t in dense if t < now]
+        if not any(lo <= t < hi for lo, hi in near_edge)
+    ]
 
 
 def _figures(api, rid: str, now: datetime) -> dict:
