@@ -43,9 +43,9 @@ from app.models.careers import (
     SavedSearch,
     TailoredResume,
 )
-from app.platform import blobs, task_service
+from app.platform import blobs
+from app.platform.accept import accept_task, documents_task
 from app.platform.auth import current_principal, require
-from app.platform.task_routes import TaskSchema
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -54,21 +54,9 @@ CONTENT_TYPES = {
 }
 
 
-def _accepted(task):
-    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
-
-
 def _submit(kind: str, params: dict):
-    try:
-        task, _ = task_service.submit(
-            current_principal(), kind, params, request.headers.get("Idempotency-Key")
-        )
-    except ApiError as exc:
-        # Here the request body is the params: report field errors at the top level.
-        if exc.errors and set(exc.errors) == {"params"}:
-            raise ApiError(exc.status, exc.code, exc.message, exc.errors["params"]) from None
-        raise
-    return _accepted(task)
+    # Here the request body is the params: field errors are reported at the top level.
+    return accept_task(kind, params, params_are_body=True)
 
 
 def _profile_data(s, principal) -> dict:
@@ -82,7 +70,7 @@ def _profile_data(s, principal) -> dict:
 @blp.route("/jobs/search", methods=["POST"])
 @require("member")
 @blp.arguments(SearchRequestSchema)
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def search_jobs(body):
     """Search job boards (async `careers.search`); without `sources`, the ones saved in your
     profile, and without those every board that needs no employer name (Remotive, Arbeitnow,
@@ -176,7 +164,7 @@ class JobById(MethodView):
 @blp.route("/jobs/<job_id>/analyze", methods=["POST"])
 @require("member")
 @blp.arguments(AnalyzeRequestSchema)
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def analyze_job(body, job_id):
     """Analyze a job description against your profile and resume (async `careers.analyze`).
 
@@ -264,7 +252,7 @@ def _import_body() -> dict:
 
 @blp.route("/resumes/import", methods=["POST"])
 @require("member")
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 @blp.alt_response(
     404, schema=ErrorEnvelopeSchema, description="An `upload_id` that names no stored upload"
 )
@@ -337,7 +325,7 @@ def get_resume(resume_id):
 @blp.route("/resumes/<resume_id>/tailor", methods=["POST"])
 @require("member")
 @blp.arguments(TailorRequestSchema)
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def tailor_resume(body, resume_id):
     """Tailor a resume for a job (async `careers.tailor`); each run adds a version."""
     return _submit(kinds.TAILOR.name, {"resume_id": resume_id, "job_id": body["job_id"]})
@@ -403,7 +391,7 @@ def approve_tailored(query, resume_id, job_id):
 @blp.route("/resumes/<resume_id>/export", methods=["POST"])
 @require("member")
 @blp.arguments(ExportRequestSchema)
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def export_resume(body, resume_id):
     """Render the original (or, with `job_id`, the tailored) resume (async `careers.export`).
 

@@ -17,7 +17,6 @@ import logging
 from datetime import UTC, datetime
 
 import marshmallow as ma
-from flask import jsonify
 from marshmallow import validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -33,9 +32,8 @@ from app.dining.domain import guard
 from app.dining.domain.acting import get_profile
 from app.models.dining import DiningUser, Feed, Restaurant
 from app.platform import task_service
+from app.platform.accept import PREFER_HEADER, Accepted, documents_pending_task
 from app.platform.auth import current_principal, require
-from app.platform.feed import wait_for_end
-from app.platform.task_routes import TaskSchema, _prefer_wait, task_json
 from app.redis_conn import get_redis
 
 log = logging.getLogger("kairos.dining")
@@ -137,10 +135,9 @@ def today():
     return datetime.now(UTC).date()
 
 
-def _accepted(task):
-    # The declared 200 schema would drop a task's fields: answer the envelope directly.
-    body = {"status": "success", "data": task_json(task), "message": None, "meta": None}
-    return jsonify(body), 202, {"Location": f"/api/v1/tasks/{task.id}"}
+def _accepted(accepted: Accepted):
+    # Still being built: the task, always 202 (this route's 200 is the answer itself).
+    return accepted.response(202)
 
 
 def _failed(task):
@@ -151,15 +148,14 @@ def _failed(task):
     return ApiError(503, code, error.get("message") or "The task failed; try again")
 
 
-def _run(kind, params: dict):
-    """Enqueue an internal task for the caller and hold for it: (task, finished)."""
+def _run(kind, params: dict) -> tuple[Accepted, bool]:
+    """Enqueue an internal task for the caller and hold for it: (accepted, finished)."""
     principal = current_principal()
     task = task_service.enqueue_internal(principal, kind, params)
-    wait = _prefer_wait()
-    task = wait_for_end(principal, task, DEFAULT_WAIT if wait is None else wait)
-    if task.state in ("failed", "cancelled"):
-        raise _failed(task)
-    return task, task.state == "succeeded"
+    accepted = Accepted(task, created=True).hold(principal, DEFAULT_WAIT)
+    if accepted.task.state in ("failed", "cancelled"):
+        raise _failed(accepted.task)
+    return accepted, accepted.task.state == "succeeded"
 
 
 # --- the feed ------------------------------------------------------------------------------------
@@ -243,7 +239,7 @@ def _serve(s, uid, user, allergies, limit, from_cache):
 @blp.arguments(RecommendationsQuery, location="query")
 @blp.arguments(UserHeaderSchema, location="headers")
 @blp.response(200, FeedSchema)
-@blp.alt_response(202, schema=TaskSchema, description="The feed is being built: the task")
+@documents_pending_task(blp, "The feed is being built: the task", headers=[PREFER_HEADER])
 def recommendations(query, _headers, uid):
     """Today's personalised feed (cached for the day; `refresh=true` rebuilds it).
 
@@ -260,9 +256,9 @@ def recommendations(query, _headers, uid):
                 metrics.DINING_FEEDS_SERVED.labels("hit").inc()
                 return served
         user_id = user.id
-    task, done = _run(kinds.BUILD_FEED, {"user_id": user_id})
+    accepted, done = _run(kinds.BUILD_FEED, {"user_id": user_id})
     if not done:
-        return _accepted(task)
+        return _accepted(accepted)
     with session_scope() as s:
         user = _load_user(s, uid)
         allergies = guard.allergies_of(user.allergies)
@@ -272,7 +268,7 @@ def recommendations(query, _headers, uid):
         task = task_service.enqueue_internal(
             current_principal(), kinds.BUILD_FEED, {"user_id": user_id}
         )
-        return _accepted(task)
+        return _accepted(Accepted(task, created=True))
     metrics.DINING_FEEDS_SERVED.labels("built").inc()
     return served
 
@@ -293,7 +289,7 @@ def _expand_key(org_id, user, rid, updated, allergies) -> str:
 )
 @require("viewer")
 @blp.response(200, ExpandSchema)
-@blp.alt_response(202, schema=TaskSchema, description="Being prepared: the task")
+@documents_pending_task(blp, "Being prepared: the task", headers=[PREFER_HEADER])
 @blp.doc(**_UID_DOC)
 def expand(uid, rid):
     """One restaurant in detail for the user: summary, highlights, radar scores (0–100, how
@@ -317,8 +313,8 @@ def expand(uid, rid):
     cached = redis.get(key)
     if cached:
         return {**json.loads(cached), "from_cache": True}
-    task, done = _run(kinds.EXPAND, {"user_id": user_id, "restaurant_id": rid})
+    accepted, done = _run(kinds.EXPAND, {"user_id": user_id, "restaurant_id": rid})
     if not done:
-        return _accepted(task)
-    redis.set(key, json.dumps(task.result), ex=EXPAND_TTL)
-    return {**task.result, "from_cache": False}
+        return _accepted(accepted)
+    redis.set(key, json.dumps(accepted.task.result), ex=EXPAND_TTL)
+    return {**accepted.task.result, "from_cache": False}

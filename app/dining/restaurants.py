@@ -24,9 +24,8 @@ from app.dining.schemas import (
     DiningRestaurantSchema,
 )
 from app.models.dining import Restaurant
-from app.platform import task_service
+from app.platform.accept import documents_task, start_task
 from app.platform.auth import current_principal, require
-from app.platform.task_routes import TaskSchema
 
 _MULTIPART = {
     "type": "object",
@@ -79,7 +78,7 @@ def _json_files() -> dict[str, bytes]:
 
 @blp.route("/restaurants/import", methods=["POST"])
 @require("member")
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 @blp.doc(
     requestBody={
         "required": True,
@@ -101,18 +100,15 @@ def import_restaurants():
     files = _multipart_files() if request.mimetype == "multipart/form-data" else _json_files()
     upload_id = uploads.store(principal.org_id, files)
     try:
-        task, _ = task_service.submit(
-            principal,
-            kinds.IMPORT.name,
-            {"upload_id": upload_id, "files": list(files)},
-            request.headers.get("Idempotency-Key"),
+        accepted = start_task(
+            kinds.IMPORT.name, {"upload_id": upload_id, "files": list(files)}, principal=principal
         )
     except BaseException:
         uploads.discard(principal.org_id, upload_id)
         raise
-    if task.params.get("upload_id") != upload_id:  # an earlier request of the same key
+    if accepted.task.params.get("upload_id") != upload_id:  # an earlier request of the key
         uploads.discard(principal.org_id, upload_id)
-    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
+    return accepted.response()
 
 
 def _cuisine_clause(cuisine: str):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import jsonify, request
 from flask.views import MethodView
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,9 +46,8 @@ from app.dining.schemas import (
 from app.http import ErrorEnvelopeSchema
 from app.models.dining import DiningUser, Interaction, Restaurant
 from app.pagination import Rows
-from app.platform import task_service
+from app.platform.accept import documents_pending_task, start_task
 from app.platform.auth import current_principal, require
-from app.platform.task_routes import TaskSchema, task_json
 
 
 def _uid_doc(fn):
@@ -283,7 +281,7 @@ def _interaction(row: Interaction, uid: str, external_id: str | None, count: int
 @blp.route("/users/<uid>/summary", methods=["GET"], parameters=uid_parameters("uid"))
 @require("viewer")
 @blp.response(200, DiningSummarySchema)
-@blp.alt_response(202, schema=TaskSchema, description="The LLM is still writing it: a task")
+@documents_pending_task(blp, "The LLM is still writing it: a task")
 @_uid_doc
 def user_summary(uid):
     """A taste summary. With an LLM configured it is written by the `dining.summary` task
@@ -295,20 +293,12 @@ def user_summary(uid):
         profile = profile_dict(_load(s, uid))
     if not get_settings().llm_base_url:
         return {"uid": uid, "summary": summary_template(profile), "strategy": "template"}
-    from app.platform.feed import wait_for_end
-    from app.platform.task_routes import _prefer_wait
-
-    principal = current_principal()
-    task, _ = task_service.submit(
-        principal, kinds.SUMMARY.name, {"uid": uid}, request.headers.get("Idempotency-Key")
-    )
-    wait = _prefer_wait()
-    task = wait_for_end(principal, task, SUMMARY_WAIT if wait is None else wait)
+    accepted = start_task(kinds.SUMMARY.name, {"uid": uid}, default_wait=SUMMARY_WAIT)
+    task = accepted.task
     if task.state == "succeeded" and isinstance(task.result, dict):
         return {"uid": uid, **task.result}
     if task.state in ("failed", "cancelled"):
         # The LLM leg failed outright: the template still tells the truth.
         return {"uid": uid, "summary": summary_template(profile), "strategy": "template"}
-    # The declared 200 schema would drop a task's fields: answer the envelope directly.
-    body = {"status": "success", "data": task_json(task), "message": None, "meta": None}
-    return jsonify(body), 202, {"Location": f"/api/v1/tasks/{task.id}"}
+    # Not written yet: the task, always 202 (this route's 200 is the summary itself).
+    return accepted.response(202)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from flask import request
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -30,9 +29,8 @@ from app.monitoring.domain import targets
 from app.monitoring.resources import invalid
 from app.monitoring.schemas import DeletedSchema
 from app.pagination import Rows
-from app.platform import task_service
+from app.platform.accept import accept_task, documents_task
 from app.platform.auth import current_principal, require
-from app.platform.task_routes import TaskSchema
 
 
 def channel_json(row: NotificationChannel) -> dict:
@@ -169,17 +167,11 @@ class ChannelById(MethodView):
 
 @blp.route("/channels/<channel_id>/test", methods=["POST"])
 @require("admin")
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def test_channel(channel_id):
     """Send a test notification through the channel, as a tracked task
     (`monitoring.notify_test`); the task's result reports the delivery."""
-    task, _ = task_service.submit(
-        current_principal(),
-        kinds.NOTIFY_TEST.name,
-        {"channel_id": channel_id},
-        request.headers.get("Idempotency-Key"),
-    )
-    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
+    return accept_task(kinds.NOTIFY_TEST.name, {"channel_id": channel_id})
 
 
 @blp.route("/channels/<channel_id>/deliveries")

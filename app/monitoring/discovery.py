@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import request
 from flask.views import MethodView
 from sqlalchemy import func, select
 
@@ -29,9 +28,8 @@ from app.monitoring.domain import targets
 from app.monitoring.resources import invalid, known_groups
 from app.monitoring.schemas import DeletedSchema
 from app.pagination import Rows
-from app.platform import task_service
+from app.platform.accept import accept_task, documents_task
 from app.platform.auth import current_principal, require
-from app.platform.task_routes import TaskSchema
 
 COLUMNS = {  # request field → model attribute
     "name": "name",
@@ -182,16 +180,10 @@ class RuleById(MethodView):
 
 @blp.route("/discovery/rules/<rule_id>/run", methods=["POST"])
 @require("admin")
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def run_rule(rule_id):
     """Run a rule now, as a tracked task (`monitoring.discover` on the probes queue); the
     result counts the monitors created, updated, deactivated and brought back."""
     with session_scope() as s:  # a 404 before the task's checks
         get_scoped(s, DiscoveryRule, rule_id, "discovery rule", current_principal())
-    task, _ = task_service.submit(
-        current_principal(),
-        kinds.DISCOVER.name,
-        {"rule_id": rule_id},
-        request.headers.get("Idempotency-Key"),
-    )
-    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
+    return accept_task(kinds.DISCOVER.name, {"rule_id": rule_id})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import request
 from flask.views import MethodView
 from sqlalchemy import delete, insert, select
 
@@ -29,9 +28,8 @@ from app.monitoring.resource_schemas import (
 )
 from app.monitoring.schemas import DeletedSchema, ReadQuerySchema
 from app.pagination import Rows
-from app.platform import task_service
+from app.platform.accept import accept_task, documents_task
 from app.platform.auth import current_principal, require
-from app.platform.task_routes import TaskSchema
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COLUMNS = {  # request field → model attribute
@@ -233,17 +231,11 @@ def put_resource_groups(body, resource_id):
 
 @blp.route("/resources/<resource_id>/check", methods=["POST"])
 @require("admin")
-@blp.response(202, TaskSchema)
+@documents_task(blp)
 def check_now(resource_id):
     """Check a resource now, as a tracked task (`monitoring.probe` on the probes queue); the
     result is recorded like a scheduled check."""
-    task, _ = task_service.submit(
-        current_principal(),
-        kinds.PROBE.name,
-        {"resource_id": resource_id},
-        request.headers.get("Idempotency-Key"),
-    )
-    return task, 202, {"Location": f"/api/v1/tasks/{task.id}"}
+    return accept_task(kinds.PROBE.name, {"resource_id": resource_id})
 
 
 def _member_reader(query):

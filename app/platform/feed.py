@@ -32,6 +32,7 @@ from app.models.platform import FINISHED_STATES
 from app.platform import task_service
 from app.platform.auth import authenticate, local_principal, principal_from_token
 from app.platform.hub import Follower, Listener, hub
+from app.platform.task_view import task_json
 
 log = logging.getLogger("kairos.feed")
 sock = Sock()
@@ -215,6 +216,7 @@ class FeedConnection:
         self._submit(kind, {field: message.get(field)}, message.get("idempotency_key"), seed=True)
 
     def _submit(self, kind: str, params: dict, key, seed: bool = False) -> None:
+        key = task_service.checked_idempotency_key(key, "idempotency_key")
         task, _created = task_service.submit(self.principal, kind, params, key)
         if seed:
             self.seed_tasks.add(task.id)
@@ -223,7 +225,7 @@ class FeedConnection:
                 "type": "ack",
                 "of": "submit",
                 "task_id": task.id,
-                "task": task_service.task_json(task),
+                "task": task_json(task),
             }
         )
         self.listener.put(("subscribe", (task.id, None, True)))

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import functools
-import re
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 
 from app import events
-from app.core.errors import ApiError
 from app.core.schema import Schema
 from app.http import Blueprint, ErrorEnvelopeSchema, envelope_response
 from app.models import Task
 from app.models.platform import TASK_STATES
 from app.platform import task_service
+from app.platform.accept import accept_task, documents_task
 from app.platform.auth import current_principal, require
-from app.platform.feed import sse_response, wait_for_end
+from app.platform.feed import sse_response
 from app.platform.kinds import REGISTRY
-from app.platform.task_service import task_json
+from app.platform.task_view import TaskSchema, task_json
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="The task pipeline")
-
-MAX_WAIT = 30
-_WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
-_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,200}")
 
 
 class TaskSubmitSchema(Schema):
@@ -40,42 +34,6 @@ class TaskSubmitSchema(Schema):
 class TaskQuerySchema(Schema):
     kind = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
     state = ma.fields.String(validate=ma.validate.OneOf(TASK_STATES))
-
-
-class TaskErrorSchema(Schema):
-    code = ma.fields.String()
-    message = ma.fields.String()
-
-
-class TaskSchema(Schema):
-    id = ma.fields.String()
-    kind = ma.fields.String()
-    queue = ma.fields.String()
-    state = ma.fields.String(metadata={"enum": list(TASK_STATES)})
-    progress = ma.fields.Integer()
-    stage = ma.fields.String(allow_none=True)
-    message = ma.fields.String(allow_none=True)
-    params = ma.fields.Dict()
-    result = ma.fields.Raw(allow_none=True)
-    error = ma.fields.Nested(TaskErrorSchema, allow_none=True)
-    attempts = ma.fields.Integer()
-    retries = ma.fields.Integer()
-    retried_from = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
-    started_at = ma.fields.DateTime(allow_none=True)
-    finished_at = ma.fields.DateTime(allow_none=True)
-    updated_at = ma.fields.DateTime()
-    links = ma.fields.Method("_links")
-
-    def _links(self, task) -> dict:
-        base = f"/api/v1/tasks/{task.id}"
-        return {
-            "self": base,
-            "events": f"{base}/events",
-            "cancel": base,
-            "retry": f"{base}/retry",
-            "ws": "/api/v1/ws",
-        }
 
 
 class TaskKindSchema(Schema):
@@ -111,11 +69,6 @@ def params_json_schema(schema_cls) -> dict:
     plugin = MarshmallowPlugin(schema_name_resolver=lambda _schema: None)
     APISpec("kinds", "1", "3.0.3", plugins=[plugin])
     return plugin.converter.schema2jsonschema(schema_cls)
-
-
-def _prefer_wait() -> int | None:
-    match = _WAIT.search(request.headers.get("Prefer", ""))
-    return min(int(match.group(1)), MAX_WAIT) if match else None
 
 
 def _params_component(spec, kind) -> str:
@@ -182,24 +135,6 @@ SSE_EVENT = {
     "required": ["event", "data"],
 }
 
-SUBMIT_HEADERS = [
-    {
-        "in": "header",
-        "name": "Idempotency-Key",
-        "required": False,
-        "description": "Same key and caller → the same task (409 if the params differ)",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
-    },
-    {
-        "in": "header",
-        "name": "Prefer",
-        "required": False,
-        "description": f"`wait=N`: hold the answer up to N s (at most {MAX_WAIT}) for the task "
-        "to end; other preferences are ignored (RFC 7240)",
-        "schema": {"type": "string", "example": "wait=10"},
-    },
-]
-
 
 def _conflict(description: str):
     return blp.alt_response(409, schema=ErrorEnvelopeSchema, description=description)
@@ -209,42 +144,17 @@ def _conflict(description: str):
 class Tasks(MethodView):
     @require("member")
     @blp.arguments(TaskSubmitSchema)
-    @blp.response(202, TaskSchema)
-    @blp.alt_response(
-        200,
-        schema=TaskSchema,
-        description="Finished within Prefer: wait=N, "
-        "or the earlier task of the same Idempotency-Key",
-    )
-    @_conflict("Idempotency-Key was used for a different request (CONFLICT)")
+    @documents_task(blp)
     @blp.alt_response(
         404, schema=ErrorEnvelopeSchema, description="A record named in params is not found"
     )
-    @blp.doc(parameters=SUBMIT_HEADERS)
     def post(self, body):
         """Submit a task of any registered kind.
 
         Headers: `Idempotency-Key` (same key and caller → same task), `Prefer: wait=N`
         (hold up to N ≤ 30 s for the result).
         """
-        principal = current_principal()
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-            raise ApiError(
-                400,
-                "VALIDATION_ERROR",
-                "Invalid input",
-                {"Idempotency-Key": ["Must be 1 to 200 visible ASCII characters"]},
-            )
-        task, created = task_service.submit(principal, body["kind"], body["params"], key)
-        headers = {"Location": f"/api/v1/tasks/{task.id}"}
-        wait = _prefer_wait()
-        if wait is not None:
-            task = wait_for_end(principal, task, wait)
-            headers["Preference-Applied"] = f"wait={wait}"
-        finished = task.state in ("succeeded", "failed", "cancelled")
-        status = 202 if created and not finished else 200
-        return envelope_response(task_json(task), status, headers)
+        return accept_task(body["kind"], body["params"])
 
     @require("viewer")
     @blp.arguments(TaskQuerySchema, location="query")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from datetime import UTC, datetime
 
 import marshmallow as ma
@@ -27,6 +28,21 @@ from app.platform import submit_batch
 from app.platform.kinds import REGISTRY, TaskKind
 
 log = logging.getLogger("kairos.tasks")
+
+_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,200}")
+
+
+def checked_idempotency_key(key, field: str) -> str | None:
+    """``key`` when it is 1 to 200 visible ASCII characters (or absent), else a 400 naming
+    ``field``: the one rule for the REST header and the WebSocket message."""
+    if key is not None and not (isinstance(key, str) and _IDEMPOTENCY_KEY.fullmatch(key)):
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "Invalid input",
+            {field: ["Must be 1 to 200 visible ASCII characters"]},
+        )
+    return key
 
 
 def _kind_for(principal: Principal, name: str) -> TaskKind:
@@ -145,43 +161,6 @@ def _same_request(task: Task, kind: str, params: dict) -> Task:
     if task.kind != kind or task.params != params:
         raise ApiError(409, "CONFLICT", "Idempotency-Key was used for a different request")
     return task
-
-
-def _iso(value) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def task_json(task) -> dict:
-    """What ``task_routes.TaskSchema`` dumps, written out: the hottest answer of the API (submit and
-    poll) skips marshmallow. A test holds the two equal."""
-    base = f"/api/v1/tasks/{task.id}"
-    error = task.error
-    return {
-        "id": task.id,
-        "kind": task.kind,
-        "queue": task.queue,
-        "state": task.state,
-        "progress": task.progress,
-        "stage": task.stage,
-        "message": task.message,
-        "params": task.params,
-        "result": task.result,
-        "error": None if error is None else {"code": error["code"], "message": error["message"]},
-        "attempts": task.attempts,
-        "retries": task.retries,
-        "retried_from": task.retried_from,
-        "created_at": _iso(task.created_at),
-        "started_at": _iso(task.started_at),
-        "finished_at": _iso(task.finished_at),
-        "updated_at": _iso(task.updated_at),
-        "links": {
-            "self": base,
-            "events": f"{base}/events",
-            "cancel": base,
-            "retry": f"{base}/retry",
-            "ws": "/api/v1/ws",
-        },
-    }
 
 
 def get(principal: Principal, task_id: str) -> Task:

@@ -7,9 +7,6 @@ checked here only by size and signature, stored for the worker, and read there.
 
 from __future__ import annotations
 
-import re
-
-from flask import request
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -17,10 +14,8 @@ from app.config import get_settings
 from app.core.errors import ApiError, NotFound
 from app.db import session_scope
 from app.models.recruiting import Conversation, ConversationMessage
-from app.platform import task_service
+from app.platform.accept import accept_task, documents_task, idempotency_key
 from app.platform.auth import current_principal, require
-from app.platform.feed import wait_for_end
-from app.platform.task_routes import MAX_WAIT, TaskSchema
 from app.recruiting import agent_kinds
 from app.recruiting.agent_schemas import (
     AgentChatRequestSchema,
@@ -34,29 +29,6 @@ from app.recruiting.agent_schemas import (
 )
 from app.recruiting.blueprint import blp
 from app.recruiting.domain import agent_uploads
-
-_WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
-_FINISHED = ("succeeded", "failed", "cancelled")
-_WAITED = "Finished within Prefer: wait=N"
-
-
-def _submit(kind: str, params: dict):
-    principal = current_principal()
-    try:
-        task, created = task_service.submit(
-            principal, kind, params, request.headers.get("Idempotency-Key")
-        )
-    except ApiError as exc:
-        if exc.errors and set(exc.errors) == {"params"}:  # the body is the params
-            raise ApiError(exc.status, exc.code, exc.message, exc.errors["params"]) from None
-        raise
-    headers = {"Location": f"/api/v1/tasks/{task.id}"}
-    wait = _WAIT.search(request.headers.get("Prefer", ""))
-    if wait:
-        seconds = min(int(wait.group(1)), MAX_WAIT)
-        task = wait_for_end(principal, task, seconds)
-        headers["Preference-Applied"] = f"wait={seconds}"
-    return task, 202 if created and task.state not in _FINISHED else 200, headers
 
 
 def _upload(field: str, files: dict, form: dict) -> dict:
@@ -73,7 +45,7 @@ def _upload(field: str, files: dict, form: dict) -> dict:
         fmt = agent_uploads.sniff(data, filename)
     except agent_uploads.UnsupportedUpload as exc:
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", str(exc)) from None
-    key = request.headers.get("Idempotency-Key")
+    key = idempotency_key()
     replay = None if key is None else f"{key}\0{field}\0{filename}\0{form['notes']}"
     upload_id = agent_uploads.store(current_principal().org_id, data, replay)
     return {"upload_id": upload_id, "filename": filename, "format": fmt, "notes": form["notes"]}
@@ -81,7 +53,7 @@ def _upload(field: str, files: dict, form: dict) -> dict:
 
 def _submit_upload(kind: str, params: dict):
     try:
-        return _submit(kind, params)
+        return accept_task(kind, params, params_are_body=True)
     except Exception:
         # Not queued (refused, or the broker is down): nobody will read the stored bytes.
         agent_uploads.discard(current_principal().org_id, params["upload_id"])
@@ -91,8 +63,7 @@ def _submit_upload(kind: str, params: dict):
 @blp.route("/agent/chat", methods=["POST"])
 @require("member")
 @blp.arguments(AgentChatRequestSchema)
-@blp.response(202, TaskSchema)
-@blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@documents_task(blp)
 @blp.alt_response(404, response="NOT_FOUND")  # CONVERSATION_NOT_FOUND: not one of yours
 def agent_chat(body):
     """Talk to the recruiter agent (async `recruiting.agent_chat`).
@@ -105,20 +76,19 @@ def agent_chat(body):
     The result: `{"reply", "conversation_id", "intent", "strategy", "data"}`; pass the
     `conversation_id` back to continue. The reply also streams as `token` events.
     """
-    return _submit(agent_kinds.AGENT_CHAT.name, body)
+    return accept_task(agent_kinds.AGENT_CHAT.name, body, params_are_body=True)
 
 
 @blp.route("/agent/jobs/from_prompt", methods=["POST"])
 @require("member")
 @blp.arguments(JobFromPromptRequestSchema)
-@blp.response(202, TaskSchema)
-@blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@documents_task(blp)
 def job_from_prompt(body):
     """Create a job from a description (async `recruiting.job_from_prompt`).
 
     The result: `{"raw_prompt", "job", "summary", "strategy"}`.
     """
-    return _submit(agent_kinds.JOB_FROM_PROMPT.name, body)
+    return accept_task(agent_kinds.JOB_FROM_PROMPT.name, body, params_are_body=True)
 
 
 # What the upload part may hold, stated beside the 415 the route answers: the type is sniffed
@@ -158,8 +128,7 @@ def _upload_doc(field: str):
 @require("member")
 @blp.arguments(JobReqFormSchema, location="form")
 @blp.arguments(JobReqFileSchema, location="files")
-@blp.response(202, TaskSchema)
-@blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@documents_task(blp)
 @_upload_doc("job_req")
 def job_from_req(form, files):
     """Create a job from an uploaded job req (multipart `job_req`, optional `notes`; async
@@ -176,8 +145,7 @@ def job_from_req(form, files):
 @require("member")
 @blp.arguments(ResumeFormSchema, location="form")
 @blp.arguments(ResumeFileSchema, location="files")
-@blp.response(202, TaskSchema)
-@blp.alt_response(200, schema=TaskSchema, description=_WAITED)
+@documents_task(blp)
 @_upload_doc("resume")
 def candidate_from_resume(form, files):
     """Create a candidate from an uploaded resume (multipart `resume`, optional `notes`;

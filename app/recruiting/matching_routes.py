@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 from marshmallow import validate
 from sqlalchemy import select
 
-from app.core.errors import ApiError
 from app.core.schema import Schema
 from app.core.scoping import get_scoped, scoped
 from app.db import session_scope
 from app.models.recruiting import MatchLog
-from app.platform import task_service
+from app.platform.accept import accept_task, documents_task
 from app.platform.auth import current_principal, require
-from app.platform.feed import wait_for_end
-from app.platform.task_routes import MAX_WAIT, TaskSchema
 from app.recruiting.blueprint import blp
 from app.recruiting.kinds import MATCH, MATCH_STRATEGIES, MAX_MATCH_LIMIT
 from app.recruiting.schemas import MatchLogQuerySchema, MatchLogSchema
 from app.recruiting.services import listing, record_id
 
-_WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
 _ID = validate.Range(min=1, max=2**31 - 1)
 
 
@@ -49,26 +42,7 @@ class JobsForCandidateSchema(_MatchRequest):
 
 
 def _run(direction: str, body: dict):
-    principal = current_principal()
-    try:
-        task, created = task_service.submit(
-            principal,
-            MATCH.name,
-            {"direction": direction, **body},
-            request.headers.get("Idempotency-Key"),
-        )
-    except ApiError as exc:
-        if exc.errors and set(exc.errors) == {"params"}:
-            raise ApiError(exc.status, exc.code, exc.message, exc.errors["params"]) from None
-        raise
-    headers = {"Location": f"/api/v1/tasks/{task.id}"}
-    wait = _WAIT.search(request.headers.get("Prefer", ""))
-    if wait:
-        seconds = min(int(wait.group(1)), MAX_WAIT)
-        task = wait_for_end(principal, task, seconds)
-        headers["Preference-Applied"] = f"wait={seconds}"
-    finished = task.state in ("succeeded", "failed", "cancelled")
-    return task, 202 if created and not finished else 200, headers
+    return accept_task(MATCH.name, {"direction": direction, **body}, params_are_body=True)
 
 
 _DOC = (
@@ -81,8 +55,7 @@ _DOC = (
 @blp.route("/matching/candidates_for_job", methods=["POST"])
 @require("viewer")
 @blp.arguments(CandidatesForJobSchema)
-@blp.response(202, TaskSchema)
-@blp.alt_response(200, schema=TaskSchema, description="Finished within Prefer: wait=N")
+@documents_task(blp)
 def candidates_for_job(body):
     """The org's best candidates for a job (async `recruiting.match`)."""
     return _run("candidates_for_job", body)
@@ -94,8 +67,7 @@ candidates_for_job.__doc__ += "\n\n" + _DOC
 @blp.route("/matching/jobs_for_candidate", methods=["POST"])
 @require("viewer")
 @blp.arguments(JobsForCandidateSchema)
-@blp.response(202, TaskSchema)
-@blp.alt_response(200, schema=TaskSchema, description="Finished within Prefer: wait=N")
+@documents_task(blp)
 def jobs_for_candidate(body):
     """The org's best jobs for a candidate (async `recruiting.match`)."""
     return _run("jobs_for_candidate", body)

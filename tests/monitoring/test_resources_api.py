@@ -8,6 +8,12 @@ from tests.factories import add_member, count
 from tests.monitoring.conftest import BASE, create_group, create_resource, data, settings
 
 
+def count_tasks() -> int:
+    from app.models import Task
+
+    return count(Task)
+
+
 def resources_count() -> int:
     from app.models.monitoring import Resource
 
@@ -243,6 +249,25 @@ def test_check_now_enqueues_a_tracked_probe_task(api):
     assert task["kind"] == "monitoring.probe" and task["queue"] == "probes"
     assert task["params"] == {"resource_id": res["id"]}
     assert resp.headers["Location"] == f"/api/v1/tasks/{task['id']}"
+
+
+def test_check_now_replays_by_idempotency_key_and_holds_for_prefer_wait(api, other_api):
+    res = create_resource(api)
+    path = f"{BASE}/resources/{res['id']}/check"
+    first = api.post(path, headers={"Idempotency-Key": "check-once"})
+    assert first.status_code == 202, first.text
+    again = api.post(path, headers={"Idempotency-Key": "check-once", "Prefer": "wait=1"})
+    # The earlier task (200), after holding as the caller preferred.
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Preference-Applied"] == "wait=1"
+    # Keys are per caller: another org's same key is its own request (here: not its resource).
+    assert other_api.post(path, headers={"Idempotency-Key": "check-once"}).status_code == 404
+    before = count_tasks()
+    resp = api.post(path, headers={"Idempotency-Key": ""})
+    assert resp.status_code == 400 and set(resp.json()["errors"]) == {"Idempotency-Key"}
+    assert count_tasks() == before
 
 
 @pytest.mark.both_databases

@@ -107,8 +107,10 @@ def test_options_and_405_list_only_the_methods_of_that_path(api):
 
 
 def test_the_fast_task_answer_is_exactly_what_the_documented_schema_dumps(api, platform):
+    import marshmallow as ma
+
     from app.db import session_scope
-    from app.platform.task_routes import TaskSchema, task_json
+    from app.platform.task_view import TaskSchema, task_json
 
     done = api.wait(api.submit(steps=2)["id"])
     failed = api.wait(api.submit(steps=2, fail_at=1)["id"])
@@ -116,7 +118,9 @@ def test_the_fast_task_answer_is_exactly_what_the_documented_schema_dumps(api, p
     for task in (done, failed, queued):
         with session_scope() as s:
             row = s.get(Task, task["id"])
-            assert task_json(row) == TaskSchema().dump(row)
+            # Rows as the database gives them back (its own types for times and JSON).
+            assert task_json(row) == ma.Schema.dump(TaskSchema(), row) == task
+
         assert set(task) == set(TaskSchema().fields)
 
 
@@ -153,3 +157,28 @@ def test_the_event_stream_refuses_out_of_range_ids_and_an_empty_token(api):
     resp = api.get(events, params={"last_event_id": "\u0661"})  # an Arabic-Indic digit one
     assert resp.status_code == 400
     assert api.get(events, params={"token": ""}).status_code == 401  # never falls back
+
+
+def _task_routes(spec):
+    """Every operation that can answer with a task: its 202 is the task envelope."""
+    for path, method, op in _operations(spec):
+        accepted = op["responses"].get("202", {})
+        ref = accepted.get("content", {}).get("application/json", {}).get("schema", {})
+        if ref.get("$ref", "").endswith("/TaskEnvelope"):
+            yield path, method, op
+
+
+def test_every_route_that_starts_a_task_documents_the_same_headers_and_answers(spec):
+    from app.platform.accept import IDEMPOTENCY_KEY_HEADER, PREFER_HEADER
+
+    routes = list(_task_routes(spec))
+    # POST /tasks, careers ×5, recruiting agent ×4 and matching ×2, monitoring ×2, dining ×3
+    assert len(routes) >= 17
+    for path, method, op in routes:
+        where = f"{method.upper()} {path}"
+        headers = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "header"}
+        assert headers.get("Prefer") == PREFER_HEADER, where
+        if method == "post":
+            assert headers.get("Idempotency-Key") == IDEMPOTENCY_KEY_HEADER, where
+            assert "409" in op["responses"], where
+            assert op["responses"]["200"]["content"] == op["responses"]["202"]["content"], where

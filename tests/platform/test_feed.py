@@ -112,6 +112,15 @@ def test_a_failing_task_ends_with_an_error_event(api):
             {"type": "submit", "kind": "platform.diagnostic", "params": {"steps": 0}},
             "VALIDATION_ERROR",
         ),
+        # The REST header's rule: 1 to 200 visible ASCII characters.
+        (
+            {"type": "submit", "kind": "platform.diagnostic", "idempotency_key": {"a": 1}},
+            "VALIDATION_ERROR",
+        ),
+        (
+            {"type": "submit", "kind": "platform.diagnostic", "idempotency_key": "two words"},
+            "VALIDATION_ERROR",
+        ),
         ({"type": "subscribe"}, "VALIDATION_ERROR"),
         ({"type": "subscribe", "task_id": "x", "last_event_id": "yesterday"}, "VALIDATION_ERROR"),
         ({"type": "teleport"}, "VALIDATION_ERROR"),

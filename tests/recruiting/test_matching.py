@@ -169,6 +169,26 @@ def test_without_prefer_wait_the_task_is_accepted(api, hiring):
     assert task["state"] == "succeeded" and len(task["result"]["matches"]) == 4
 
 
+def test_an_idempotency_key_replays_the_same_run_and_a_bad_key_writes_nothing(api, hiring):
+    job, _ = hiring
+    url, body = f"{R}/matching/candidates_for_job", {"job_id": job["id"]}
+    key = {"Idempotency-Key": "nightly-match-7"}
+    first = api.post(url, json=body, headers=key)
+    assert first.status_code == 202, first.text
+    again = api.post(url, json=body, headers=key)
+    # The earlier task, not a second run: 200 with the same task and Location.
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    other = api.post(url, json={**body, "limit": 3}, headers=key)
+    assert error_of(other, 409)["code"] == "CONFLICT"
+    before = count(Task)
+    for bad in ("two words", "x" * 201, "clé"):
+        resp = api.post(url, json=body, headers={"Idempotency-Key": bad.encode().decode("latin-1")})
+        assert set(error_of(resp, 400)["errors"]) == {"Idempotency-Key"}, bad
+    assert count(Task) == before
+
+
 def test_openai_strategy_reranks_with_the_model_and_keeps_scores_in_range(
     api,
     hiring,
