@@ -234,12 +234,14 @@ def _serve(s, uid, user, allergies, limit, from_cache):
     }
 
 
-@blp.route("/recommendations/<uid>", methods=["GET"], parameters=uid_parameters("uid"))
+@blp.route(
+    "/recommendations/<uid>", methods=["GET"], parameters=[*uid_parameters("uid"), PREFER_HEADER]
+)
 @require("viewer")
 @blp.arguments(RecommendationsQuery, location="query")
 @blp.arguments(UserHeaderSchema, location="headers")
 @blp.response(200, FeedSchema)
-@documents_pending_task(blp, "The feed is being built: the task", headers=[PREFER_HEADER])
+@documents_pending_task(blp, "The feed is being built: the task", idempotent=False)
 def recommendations(query, _headers, uid):
     """Today's personalised feed (cached for the day; `refresh=true` rebuilds it).
 
@@ -285,11 +287,11 @@ def _expand_key(org_id, user, rid, updated, allergies) -> str:
 @blp.route(
     "/recommendations/<uid>/<rid>/expand",
     methods=["GET"],
-    parameters=uid_parameters("uid", "rid"),
+    parameters=[*uid_parameters("uid", "rid"), PREFER_HEADER],
 )
 @require("viewer")
 @blp.response(200, ExpandSchema)
-@documents_pending_task(blp, "Being prepared: the task", headers=[PREFER_HEADER])
+@documents_pending_task(blp, "Being prepared: the task", idempotent=False)
 @blp.doc(**_UID_DOC)
 def expand(uid, rid):
     """One restaurant in detail for the user: summary, highlights, radar scores (0–100, how

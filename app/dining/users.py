@@ -46,7 +46,7 @@ from app.dining.schemas import (
 from app.http import ErrorEnvelopeSchema
 from app.models.dining import DiningUser, Interaction, Restaurant
 from app.pagination import Rows
-from app.platform.accept import documents_pending_task, start_task
+from app.platform.accept import TASK_HEADERS, documents_pending_task, start_task
 from app.platform.auth import current_principal, require
 
 
@@ -278,10 +278,12 @@ def _interaction(row: Interaction, uid: str, external_id: str | None, count: int
     }
 
 
-@blp.route("/users/<uid>/summary", methods=["GET"], parameters=uid_parameters("uid"))
+@blp.route(
+    "/users/<uid>/summary", methods=["GET"], parameters=[*uid_parameters("uid"), *TASK_HEADERS]
+)
 @require("viewer")
 @blp.response(200, DiningSummarySchema)
-@documents_pending_task(blp, "The LLM is still writing it: a task")
+@documents_pending_task(blp, "The LLM is still writing it: a task", idempotent=True)
 @_uid_doc
 def user_summary(uid):
     """A taste summary. With an LLM configured it is written by the `dining.summary` task

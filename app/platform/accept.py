@@ -123,12 +123,6 @@ def accept_task(kind: str, params: dict | None, **options):
     return start_task(kind, params, **options).response()
 
 
-def _with_headers(blp, fn, headers: list[dict]):
-    # flask-smorest replaces a list in a second `doc(parameters=…)`: keep those declared below.
-    below = getattr(fn, "_apidoc", {}).get("manual_doc", {}).get("parameters", [])
-    return blp.doc(parameters=[*below, *headers])(fn)
-
-
 def _conflict(blp, fn):
     return blp.alt_response(
         409,
@@ -140,11 +134,14 @@ def _conflict(blp, fn):
 def documents_task(blp, *, description: str | None = None):
     """The OpenAPI entry of a route answered by :func:`accept_task`: 202 with the task, 200
     when it finished within the wait or is an earlier one of the key, 409 for a key reused
-    for another request, and the two headers. Put it where ``@blp.response`` would go, above
-    any ``@blp.doc(parameters=…)`` of the route."""
+    for another request, and the two headers. Put it where ``@blp.response`` would go.
+
+    (The headers are the operation's manual parameters, which flask-smorest lets replace a
+    ``@blp.doc(parameters=…)`` or header/query ``@blp.arguments`` of the same operation: a
+    route that has those declares :data:`TASK_HEADERS` on its ``@blp.route`` instead.)"""
 
     def decorator(fn):
-        fn = _conflict(blp, _with_headers(blp, fn, TASK_HEADERS))
+        fn = _conflict(blp, blp.doc(parameters=TASK_HEADERS)(fn))
         fn = blp.alt_response(
             200,
             schema=TaskSchema,
@@ -156,14 +153,14 @@ def documents_task(blp, *, description: str | None = None):
     return decorator
 
 
-def documents_pending_task(blp, description: str, *, headers: list[dict] = TASK_HEADERS):
-    """For a route whose 200 is its own answer and which falls back to the task when the
-    work is not done within the wait: 202 with the task, the headers it reads (and 409 when
-    one is ``Idempotency-Key``). Put it above any ``@blp.doc(parameters=…)`` of the route."""
+def documents_pending_task(blp, description: str, *, idempotent: bool):
+    """For a route whose 200 is its own answer and which falls back to the task when the work
+    is not done within the wait: the 202 with the task (and the 409 of a reused key when the
+    route reads ``Idempotency-Key``). Such routes take query or header arguments, so their
+    headers (:data:`PREFER_HEADER`, :data:`TASK_HEADERS`) go on their ``@blp.route``."""
 
     def decorator(fn):
-        fn = _with_headers(blp, fn, headers)
-        if IDEMPOTENCY_KEY_HEADER in headers:
+        if idempotent:
             fn = _conflict(blp, fn)
         return blp.alt_response(202, schema=TaskSchema, description=description)(fn)
 
