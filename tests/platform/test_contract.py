@@ -173,8 +173,8 @@ def test_every_route_that_starts_a_task_documents_the_same_headers_and_answers(s
     from app.platform.accept import IDEMPOTENCY_KEY_HEADER, PREFER_HEADER
 
     routes = list(_task_routes(spec))
-    # POST /tasks, careers ×5, recruiting agent ×4 and matching ×2, monitoring ×2, dining ×4
-    assert len(routes) >= 18
+    # POST /tasks, careers ×5, recruiting agent ×4 and matching ×2, monitoring ×3, dining ×4
+    assert len(routes) >= 19
     for path, method, op in routes:
         where = f"{method.upper()} {path}"
         declared = [*spec["paths"][path].get("parameters", []), *op.get("parameters", [])]
