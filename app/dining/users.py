@@ -49,14 +49,19 @@ from app.pagination import Rows
 from app.platform.accept import TASK_HEADERS, documents_pending_task, start_task
 from app.platform.auth import current_principal, require
 
+# Every uid route takes X-User-ID. It is a path-level parameter: an operation's own
+# ``parameters`` list would replace the one its query schema documents (and the API refuses
+# a query parameter its document does not name).
+UID_PARAMETERS = [*uid_parameters("uid"), dict(USER_ID_PARAMETER)]
+
 
 def _uid_doc(fn):
-    """Documents what every uid route may answer besides its own: X-User-ID, and a 400."""
+    """Documents what every uid route may answer besides its own: a 400 for a bad uid."""
     error = {
         "description": BAD_UID,
         "content": {"application/json": {"schema": ErrorEnvelopeSchema}},
     }
-    return blp.doc(parameters=[dict(USER_ID_PARAMETER)], responses={400: error})(fn)
+    return blp.doc(responses={400: error})(fn)
 
 
 SUMMARY_WAIT = 10  # seconds a summary request holds for the LLM before answering 202
@@ -81,7 +86,7 @@ def _load(s, uid: str, for_update: bool = False) -> DiningUser:
     return user
 
 
-@blp.route("/users/<uid>", parameters=uid_parameters("uid"))
+@blp.route("/users/<uid>", parameters=UID_PARAMETERS)
 class UserById(MethodView):
     @require("viewer")
     @blp.arguments(DiningUserCreateSchema, required=False)
@@ -124,7 +129,7 @@ class UserById(MethodView):
         return None
 
 
-@blp.route("/users/<uid>/preferences", parameters=uid_parameters("uid"))
+@blp.route("/users/<uid>/preferences", parameters=UID_PARAMETERS)
 class Preferences(MethodView):
     @require("viewer")
     @blp.arguments(DiningPreferencesSchema, required=False)
@@ -161,7 +166,7 @@ def _write_preferences(uid: str, body: dict, replace: bool) -> dict:
         return {"uid": uid, "preferences": merged, "dietary_flags": user.dietary_flags}
 
 
-@blp.route("/users/<uid>/allergies", parameters=uid_parameters("uid"))
+@blp.route("/users/<uid>/allergies", parameters=UID_PARAMETERS)
 class Allergies(MethodView):
     @require("viewer")
     @blp.arguments(DiningAllergiesSchema)
@@ -200,7 +205,7 @@ def _write_allergies(uid: str, items: dict, replace: bool) -> dict:
         }
 
 
-@blp.route("/users/<uid>/interactions", parameters=uid_parameters("uid"))
+@blp.route("/users/<uid>/interactions", parameters=UID_PARAMETERS)
 class Interactions(MethodView):
     @require("viewer")
     @blp.arguments(DiningInteractionCreateSchema)
@@ -278,9 +283,7 @@ def _interaction(row: Interaction, uid: str, external_id: str | None, count: int
     }
 
 
-@blp.route(
-    "/users/<uid>/summary", methods=["GET"], parameters=[*uid_parameters("uid"), *TASK_HEADERS]
-)
+@blp.route("/users/<uid>/summary", methods=["GET"], parameters=[*UID_PARAMETERS, *TASK_HEADERS])
 @require("viewer")
 @blp.response(200, DiningSummarySchema)
 @documents_pending_task(blp, "The LLM is still writing it: a task", idempotent=True)
