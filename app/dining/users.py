@@ -46,7 +46,12 @@ from app.dining.schemas import (
 from app.http import ErrorEnvelopeSchema
 from app.models.dining import DiningUser, Interaction, Restaurant
 from app.pagination import Rows
-from app.platform.accept import TASK_HEADERS, documents_pending_task, start_task
+from app.platform.accept import (
+    TASK_HEADERS,
+    documents_pending_task,
+    idempotency_key,
+    start_task,
+)
 from app.platform.auth import current_principal, require
 
 # Every uid route takes X-User-ID. It is a path-level parameter: an operation's own
@@ -293,6 +298,7 @@ def user_summary(uid):
     (the request holds up to `Prefer: wait=N` seconds, 10 by default, then answers 202 with
     the task); without one, a template states every preference and every allergy with its
     severity, synchronously."""
+    idempotency_key()  # documented on the route: a malformed key is a 400 even when unused
     uid = acting_uid(uid)
     with session_scope() as s:
         profile = profile_dict(_load(s, uid))
