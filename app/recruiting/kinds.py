@@ -15,7 +15,44 @@ MAX_MATCH_LIMIT = 100
 _ID = validate.Range(min=1, max=2**31 - 1)
 
 
+_ID_DOC = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_MATCH_OPTIONS_DOC = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_MATCH_LIMIT, "default": 20},
+    "strategy": {
+        "type": "string",
+        "enum": list(MATCH_STRATEGIES),
+        "default": "auto",
+        "description": "auto: openai when an LLM is configured, else naive",
+    },
+}
+
+
+def _match_branch(direction: str, subject: str, other: str) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "direction": {"type": "string", "enum": [direction]},
+            subject: _ID_DOC,
+            other: {**_ID_DOC, "nullable": True},
+            **_MATCH_OPTIONS_DOC,
+        },
+        "required": ["direction", subject],
+        "additionalProperties": False,
+    }
+
+
 class MatchParams(Schema):
+    """The document states the rule across fields: the direction names which id is needed."""
+
+    class Meta(Schema.Meta):
+        openapi = {
+            "oneOf": [
+                _match_branch("candidates_for_job", "job_id", "candidate_id"),
+                _match_branch("jobs_for_candidate", "candidate_id", "job_id"),
+            ],
+            "example": {"direction": "candidates_for_job", "job_id": 1, "limit": 20},
+        }
+
     direction = ma.fields.String(
         required=True, validate=validate.OneOf(("candidates_for_job", "jobs_for_candidate"))
     )
