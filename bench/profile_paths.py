@@ -128,11 +128,15 @@ def main(n: int) -> None:
         s.add(org)
         s.flush()
         principal = Principal("local", "profile", org.id, "owner", None)
-    with app.app_context():
+    from app import taskqueue
+
+    previous = taskqueue.use_producer(Unsent())
+    try:
         ids = [
-            task_service.enqueue_internal(principal, DIAGNOSTIC, {}, producer=Unsent()).id
-            for _ in range(2 * n + 100)
+            task_service.enqueue_internal(principal, DIAGNOSTIC, {}).id for _ in range(2 * n + 100)
         ]
+    finally:
+        taskqueue.use_producer(previous)
     task = celery.tasks["platform.diagnostic"]
 
     def run(batch) -> None:
