@@ -29,6 +29,14 @@ def _rows(browser, css: str) -> list[str]:
     return [el.text for el in browser.find_elements(By.CSS_SELECTOR, css)]
 
 
+def open_summary(browser, text: str) -> None:
+    """Open a <details> by its summary, scrolled to the middle of the window first: these
+    sections sit below the fold, where the page's sticky header can take the click."""
+    summary = browser.find_element(By.XPATH, f"//summary[text()='{text}']")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
+
+
 def test_resources_groups_announcements_and_channels(browser, api):
     up = create_resource(api, name="Public site")
     down = create_resource(api, name="Payments API", target="https://93.184.215.14/pay")
@@ -56,7 +64,7 @@ def test_resources_groups_announcements_and_channels(browser, api):
     assert "WARNING" in announcement and "Maintenance" in announcement
     assert "Tonight 22:00" in announcement  # the sanitized HTML, shown as text
 
-    browser.find_element(By.XPATH, "//summary[text()='Add a channel']").click()
+    open_summary(browser, "Add a channel")
     form = visible(browser, "#channel-form")
     form.find_element(By.ID, "ch-name").send_keys("Ops hook")
     form.find_element(By.ID, "ch-address").send_keys("https://93.184.215.14/hooks/kairos")
@@ -85,7 +93,7 @@ def test_resources_groups_announcements_and_channels(browser, api):
 def test_discovery_rules_run_now_and_their_monitors(browser, api, registry):
     with monitoring_settings(probe_allow_private=True):
         sign_in_with_tokens(browser, api, "/monitoring")
-        browser.find_element(By.XPATH, "//summary[text()='Add a discovery rule']").click()
+        open_summary(browser, "Add a discovery rule")
         form = visible(browser, "#rule-form")
         form.find_element(By.ID, "r-name").send_keys("Shop images")
         form.find_element(By.ID, "r-namespace").send_keys(f"{registry.host}/shop")
