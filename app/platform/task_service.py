@@ -102,11 +102,11 @@ def enqueue_internal(principal: Principal, kind: TaskKind, params: dict) -> Task
     return _record_and_send(principal, kind, clean, None, None)[0]
 
 
-def _record_and_send(
-    principal, kind, clean, idempotency_key, retried_from, announced=None
-) -> tuple[Task, bool]:
+def new_row(principal, kind, clean: dict, idempotency_key=None, retried_from=None) -> dict:
+    """The columns of a new, queued task row (a plain dict: the group commit inserts many
+    at once without building ORM objects)."""
     now = datetime.now(UTC)
-    row = {
+    return {
         "id": new_id(),
         "org_id": principal.org_id,
         "owner_id": principal.user_id,
@@ -131,6 +131,12 @@ def _record_and_send(
         "created_at": now,
         "updated_at": now,
     }
+
+
+def _record_and_send(
+    principal, kind, clean, idempotency_key, retried_from, announced=None
+) -> tuple[Task, bool]:
+    row = new_row(principal, kind, clean, idempotency_key, retried_from)
     try:
         # Committed and sent together with the submits of this moment (group commit): a
         # plain INSERT, then the publish; a lone submit is written at once.

@@ -4,16 +4,16 @@ moment; each request still learns its own outcome."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import ApiError
+from app.core.principal import Principal
 from app.db import session_scope
 from app.models import Task
-from app.models.base import new_id
-from app.platform import submit_batch
+from app.platform import submit_batch, task_service
+from app.platform.kinds import DIAGNOSTIC
 
 # Both databases: a multi-row INSERT isolating a conflicting row, concurrent submits.
 pytestmark = pytest.mark.both_databases
@@ -22,32 +22,9 @@ TASKS = "/api/v1/tasks"
 
 
 def _row(api, key: str | None = None) -> dict:
-    now = datetime.now(UTC)
-    return {
-        "id": new_id(),
-        "org_id": api.user["org_id"],
-        "owner_id": api.user["id"],
-        "caller": f"user:{api.user['id']}",
-        "kind": "platform.diagnostic",
-        "queue": "default",
-        "params": {"steps": 1, "sleep": 0.0, "fail_at": None, "payload_bytes": 0},
-        "state": "queued",
-        "progress": 0,
-        "stage": None,
-        "message": None,
-        "result": None,
-        "error": None,
-        "attempts": 0,
-        "retries": 0,
-        "worker": None,
-        "idempotency_key": key,
-        "retried_from": None,
-        "sent_at": now,
-        "started_at": None,
-        "finished_at": None,
-        "created_at": now,
-        "updated_at": now,
-    }
+    principal = Principal.of_user(api.user["id"], api.user["org_id"], "owner")
+    params = {"steps": 1, "sleep": 0.0, "fail_at": None, "payload_bytes": 0}
+    return task_service.new_row(principal, DIAGNOSTIC, params, key)
 
 
 def _states(ids: list[str]) -> list[str | None]:
