@@ -116,6 +116,26 @@ def mail_to(platform, email: str, subject: str = "", timeout: float = 20):
     raise AssertionError(f"no mail to {email}")
 
 
+def add_task_row(api, **values) -> str:
+    """A diagnostic task row of ``api``'s org written directly (as if submitted), with any
+    columns overridden; returns its id."""
+    from app.db import session_scope
+    from app.models import Task
+
+    row = Task(
+        org_id=api.user["org_id"],
+        owner_id=api.user["id"],
+        caller=f"user:{api.user['id']}",
+        kind="platform.diagnostic",
+        queue="default",
+        params={"steps": 1, "sleep": 0.0, "fail_at": None, "payload_bytes": 0},
+        **values,
+    )
+    with session_scope() as s:
+        s.add(row)
+    return row.id
+
+
 def count(model) -> int:
     from app.db import session_scope
 

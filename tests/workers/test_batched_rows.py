@@ -10,6 +10,7 @@ import pytest
 from app import events
 from app.db import session_scope
 from app.models import Task
+from tests.factories import add_task_row
 from workers import rows
 from workers.base import Attempt
 
@@ -18,19 +19,7 @@ pytestmark = pytest.mark.both_databases
 
 
 def _row(api, **values) -> str:
-    row = Task(
-        org_id=api.user["org_id"],
-        owner_id=api.user["id"],
-        caller=f"user:{api.user['id']}",
-        kind="platform.diagnostic",
-        queue="default",
-        params={"steps": 1, "sleep": 0.0, "fail_at": None, "payload_bytes": 0},
-        sent_at=datetime.now(UTC),
-        **values,
-    )
-    with session_scope() as s:
-        s.add(row)
-    return row.id
+    return add_task_row(api, **{"sent_at": datetime.now(UTC), **values})
 
 
 def _attempt(api, task_id: str) -> Attempt:

@@ -10,31 +10,17 @@ from sqlalchemy import update
 from app.db import session_scope
 from app.models import Task
 from app.taskqueue import send_task_message
+from tests.factories import add_task_row
 
 # Both databases: the janitor's conditional re-sends and deletes.
 pytestmark = pytest.mark.both_databases
-
-
-def _task_row(api, **values) -> str:
-    row = Task(
-        org_id=api.user["org_id"],
-        owner_id=api.user["id"],
-        caller=f"user:{api.user['id']}",
-        kind="platform.diagnostic",
-        queue="default",
-        params={"steps": 1, "sleep": 0.0, "fail_at": None, "payload_bytes": 0},
-        **values,
-    )
-    with session_scope() as s:
-        s.add(row)
-    return row.id
 
 
 def test_a_queued_task_whose_message_was_lost_is_resent_and_runs(api):
     from workers.platform import janitor
 
     long_ago = datetime.now(UTC) - timedelta(hours=1)
-    task_id = _task_row(api, state="queued", sent_at=long_ago)  # recorded, never sent
+    task_id = add_task_row(api, state="queued", sent_at=long_ago)  # recorded, never sent
     result = janitor.apply().get()
     assert result["resent"] >= 1
     done = api.wait(task_id)
@@ -44,7 +30,7 @@ def test_a_queued_task_whose_message_was_lost_is_resent_and_runs(api):
 def test_a_recent_queued_task_is_left_alone(api):
     from workers.platform import janitor
 
-    task_id = _task_row(api, state="queued", sent_at=datetime.now(UTC))
+    task_id = add_task_row(api, state="queued", sent_at=datetime.now(UTC))
     janitor.apply().get()
     with session_scope() as s:
         assert s.get(Task, task_id).state == "queued"
@@ -56,7 +42,7 @@ def test_a_running_task_past_its_hard_limit_is_failed_with_an_error_event(api):
     from workers.platform import janitor
 
     started = datetime.now(UTC) - timedelta(hours=2)
-    task_id = _task_row(api, state="running", attempts=1, started_at=started, sent_at=started)
+    task_id = add_task_row(api, state="running", attempts=1, started_at=started, sent_at=started)
     janitor.apply().get()
     task = api.get(f"/api/v1/tasks/{task_id}").json()["data"]
     assert task["state"] == "failed" and task["error"]["code"] == "TIME_LIMIT_EXCEEDED"
@@ -74,7 +60,7 @@ def test_a_lost_message_is_resent_at_once_without_waiting_out_requeue_after(api)
     configure(dataclasses.replace(before, requeue_after=3600))
     try:
         sent = datetime.now(UTC) - timedelta(seconds=30)
-        task_id = _task_row(api, state="queued", sent_at=sent)
+        task_id = add_task_row(api, state="queued", sent_at=sent)
         assert janitor.apply().get()["resent"] >= 1
     finally:
         configure(before)
@@ -86,7 +72,7 @@ def test_a_row_whose_message_waits_in_the_queue_is_not_resent(api):
     from workers.platform import janitor
 
     long_ago = datetime.now(UTC) - timedelta(hours=1)
-    task_id = _task_row(api, state="queued", sent_at=long_ago)
+    task_id = add_task_row(api, state="queued", sent_at=long_ago)
     celery.control.cancel_consumer("default", reply=True)  # the backlog must stay put
     try:
         with session_scope() as s:
